@@ -1,0 +1,70 @@
+/**
+ * `sft-studio check FILE... [--model DIR] [--template NAME] [--max-length N] [--format text|json]
+ * [--stats] [--ignore CODE]...`: exit 1 when any error was found, 0 otherwise.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadCheckSetup, type CheckFlags } from '../../dataset/load/checkSetup';
+import { checkFile } from '../../dataset/load/checkFile';
+import { formatStatistics, type DatasetStatistics } from '../../dataset/stats';
+import { choiceFlag, flag, parseArgs, positiveIntFlag, UsageError, type FlagSpec } from '../args';
+import { formatTextFinding, toJsonFinding, type JsonFinding } from '../output';
+import type { CliIo } from '../io';
+
+export const CHECK_FLAGS: Record<string, FlagSpec> = {
+  model: { value: true },
+  template: { value: true },
+  'max-length': { value: true },
+  format: { value: true },
+  stats: { value: false },
+  ignore: { value: true, repeat: true },
+};
+
+export async function runCheck(argv: readonly string[], io: CliIo): Promise<number> {
+  const args = parseArgs(argv, CHECK_FLAGS);
+  const format = choiceFlag(args, 'format', ['text', 'json'] as const, 'text');
+  if (args.positionals.length === 0) throw new UsageError('check needs at least one .sft.jsonl file: sft-studio check FILE...');
+  for (const file of args.positionals) {
+    if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new UsageError(`No such file: ${file}`);
+  }
+  const flags: CheckFlags = { ignore: args.flags.get('ignore') ?? [] };
+  const model = flag(args, 'model');
+  const template = flag(args, 'template');
+  const maxLength = positiveIntFlag(args, 'max-length');
+  if (model !== undefined) flags.model = model;
+  if (template !== undefined) flags.template = template;
+  if (maxLength !== undefined) flags.maxLength = maxLength;
+
+  // Every setup is loaded before any output, so a setup problem never leaves half a JSON document.
+  const setups = args.positionals.map((file) => loadCheckSetup(path.dirname(path.resolve(file)), flags));
+  const withStats = args.flags.has('stats');
+  // JSON streams element by element so memory stays bounded on large files. With --stats the
+  // output is an object holding the findings array and the statistics.
+  let jsonCount = 0;
+  const writeJson = (finding: JsonFinding): void => io.stdout(`${jsonCount++ === 0 ? '' : ',\n'}${JSON.stringify(finding)}`);
+  if (format === 'json') io.stdout(withStats ? '{"findings": [\n' : '[\n');
+  const statistics: Array<{ file: string; stats: DatasetStatistics }> = [];
+  let errors = 0;
+  for (const [index, file] of args.positionals.entries()) {
+    const setup = setups[index]!;
+    const progress = io.stderrIsTerminal
+      ? (bytes: number, lines: number) => io.stderr(`\r${file}: ${lines} lines, ${(bytes / 1e6).toFixed(1)} MB checked`)
+      : undefined;
+    const result = await checkFile(file, setup, {
+      onFinding(finding) {
+        if (finding.severity === 'error') errors++;
+        if (format === 'json') writeJson(toJsonFinding(file, finding));
+        else io.stdout(`${formatTextFinding(file, finding)}\n`);
+      },
+      ...(progress ? { onProgress: progress } : {}),
+    });
+    if (progress) io.stderr('\r\x1b[K');
+    if (withStats) {
+      const stats = result.statistics.summary();
+      statistics.push({ file, stats });
+      if (format === 'text') io.stdout(`\n${file}\n${formatStatistics(stats)}\n`);
+    }
+  }
+  if (format === 'json') io.stdout(withStats ? `\n], "stats": ${JSON.stringify(statistics)}}\n` : '\n]\n');
+  return errors > 0 ? 1 : 0;
+}

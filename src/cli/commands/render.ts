@@ -1,0 +1,121 @@
+/**
+ * `sft-studio render FILE --line N [--model DIR] [--template NAME] [--format text|json]`: one
+ * example exactly as training sees it, with the trained tokens marked.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseJson } from '../../dataset/json/parseJson';
+import { loadCheckSetup, type CheckFlags } from '../../dataset/load/checkSetup';
+import { readLines } from '../../dataset/load/lineReader';
+import { markTrainedTokens, renderExample, type RenderedExample } from '../../dataset/mask';
+import { interpretRecord } from '../../dataset/records';
+import type { TextTokenizer } from '../../dataset/tokens';
+import { choiceFlag, flag, parseArgs, positiveIntFlag, UsageError, type FlagSpec } from '../args';
+import type { CliIo } from '../io';
+
+const RENDER_FLAGS: Record<string, FlagSpec> = {
+  line: { value: true },
+  model: { value: true },
+  template: { value: true },
+  format: { value: true },
+};
+
+export interface RenderedToken {
+  id: number;
+  text: string;
+  trained: boolean;
+}
+
+export async function runRender(argv: readonly string[], io: CliIo): Promise<number> {
+  const args = parseArgs(argv, RENDER_FLAGS);
+  const format = choiceFlag(args, 'format', ['text', 'json'] as const, 'text');
+  const file = args.positionals[0];
+  const lineNumber = positiveIntFlag(args, 'line');
+  if (!file || args.positionals.length > 1 || lineNumber === undefined) throw new UsageError('usage: sft-studio render FILE --line N [--model DIR] [--template NAME] [--format text|json]');
+  if (!fs.existsSync(file)) throw new UsageError(`No such file: ${file}`);
+  const flags: CheckFlags = {};
+  const model = flag(args, 'model');
+  const template = flag(args, 'template');
+  if (model !== undefined) flags.model = model;
+  if (template !== undefined) flags.template = template;
+  const setup = loadCheckSetup(path.dirname(path.resolve(file)), flags);
+
+  const text = await readLine(file, lineNumber - 1);
+  if (text === undefined) throw new UsageError(`${file} has fewer than ${lineNumber} lines`);
+  const parsed = parseJson(text);
+  if (!parsed.ok) {
+    io.stderr(`${file}:${lineNumber}:${parsed.error.start + 1}: error ${parsed.error.code}: ${parsed.error.message}\n`);
+    return 1;
+  }
+  const { record, findings } = interpretRecord(parsed.value);
+  if (!record) {
+    for (const f of findings) io.stderr(`${file}:${lineNumber}:${f.start + 1}: ${f.code}: ${f.message}\n`);
+    return 1;
+  }
+  const { template: chatTemplate, tokenizer } = setup.context;
+  const eosToken = chatTemplate?.info.eosToken ?? tokenizer?.eosToken;
+  const rendered = renderExample(record, { ...(chatTemplate ? { template: chatTemplate } : {}), ...(eosToken ? { eosToken } : {}) });
+  if (!rendered) throw new UsageError('Rendering a chat example needs a chat template: pass --template NAME or --model DIR, or set them in sft-studio.json');
+  for (const f of rendered.findings) io.stderr(`${file}:${lineNumber}:${f.start + 1}: ${f.code}: ${f.message}\n`);
+  if (rendered.findings.some((f) => f.code === 'template/raised' || f.code === 'template/limit')) return 1;
+
+  const tokens = tokenizer ? tokenize(rendered, tokenizer) : undefined;
+  if (format === 'json') {
+    const trainedSpans = rendered.spans.map(({ start, end }) => ({ start, end }));
+    io.stdout(`${JSON.stringify({ text: rendered.text, trainedSpans, ...(tokens ? { tokens } : {}) })}\n`);
+    return 0;
+  }
+  const color = io.stdoutIsTerminal;
+  io.stdout(`${tokens ? markTokens(tokens, color) : markSpans(rendered, color)}\n`);
+  const legend = color ? 'trained text in green' : 'trained text between [[ and ]]';
+  const counts = tokens
+    ? `${tokens.length} tokens, ${tokens.filter((t) => t.trained).length} trained`
+    : `${rendered.spans.reduce((n, s) => n + s.end - s.start, 0)} of ${rendered.text.length} characters trained (pass --model DIR to count tokens)`;
+  io.stdout(`\n-- ${counts}; ${legend}; template: ${chatTemplate?.info.name ?? 'none'}\n`);
+  return 0;
+}
+
+function tokenize(rendered: RenderedExample, tokenizer: TextTokenizer): RenderedToken[] {
+  const encoded = tokenizer.encodeWithOffsets(rendered.text);
+  const trained = markTrainedTokens(encoded, rendered.spans);
+  return encoded.ids.map((id, i) => ({
+    id,
+    text: rendered.text.slice(encoded.offsets[2 * i], encoded.offsets[2 * i + 1]),
+    trained: trained[i] === 1,
+  }));
+}
+
+const GREEN = '\x1b[1;32m';
+const RESET = '\x1b[0m';
+
+function markTokens(tokens: readonly RenderedToken[], color: boolean): string {
+  let out = '';
+  let inTrained = false;
+  for (const token of tokens) {
+    if (token.trained !== inTrained) {
+      out += color ? (token.trained ? GREEN : RESET) : token.trained ? '[[' : ']]';
+      inTrained = token.trained;
+    }
+    out += token.text;
+  }
+  if (inTrained) out += color ? RESET : ']]';
+  return out;
+}
+
+function markSpans(rendered: RenderedExample, color: boolean): string {
+  let out = '';
+  let at = 0;
+  for (const span of [...rendered.spans].sort((a, b) => a.start - b.start)) {
+    out += rendered.text.slice(at, span.start);
+    out += (color ? GREEN : '[[') + rendered.text.slice(span.start, span.end) + (color ? RESET : ']]');
+    at = span.end;
+  }
+  return out + rendered.text.slice(at);
+}
+
+async function readLine(file: string, index: number): Promise<string | undefined> {
+  for await (const line of readLines(file)) {
+    if (line.index === index) return line.text;
+  }
+  return undefined;
+}

@@ -1,0 +1,14 @@
+/** The CLI's connection to the outside world, injectable so commands can be run in tests. */
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  stderrIsTerminal: boolean;
+  stdoutIsTerminal: boolean;
+}
+
+export const processIo: CliIo = {
+  stdout: (text) => void process.stdout.write(text),
+  stderr: (text) => void process.stderr.write(text),
+  stderrIsTerminal: process.stderr.isTTY === true,
+  stdoutIsTerminal: process.stdout.isTTY === true,
+};

@@ -1,0 +1,58 @@
+/**
+ * The `sft-studio` command line: one dispatcher over the subcommands. Exit codes: 0 success,
+ * 1 problems found in the data, 2 a usage problem (bad flag, missing file, unreadable model).
+ * Training commands will be loaded lazily here so that `check` never pays for TensorFlow.js.
+ */
+import { SetupError } from '../dataset/load/setupError';
+import { UsageError } from './args';
+import { runCheck } from './commands/check';
+import { runConvert } from './commands/convert';
+import { runRender } from './commands/render';
+import { runTemplates } from './commands/templates';
+import { processIo, type CliIo } from './io';
+
+const HELP = `sft-studio: check and prepare supervised fine-tuning datasets (.sft.jsonl)
+
+Usage:
+  sft-studio check FILE... [--model DIR] [--template NAME] [--max-length N]
+                   [--format text|json] [--stats] [--ignore CODE]...
+      Check every line against the record formats, the chat template and the tokenizer.
+      Exit 1 when any error is found. With --format json --stats the output is
+      {"findings": [...], "stats": [...]}, else a JSON array of findings.
+  sft-studio render FILE --line N [--model DIR] [--template NAME] [--format text|json]
+      Show one example as training sees it, with the trained tokens marked.
+  sft-studio convert FILE --out NEW_FILE [--force]
+      Rewrite ShareGPT and Alpaca lines as {"messages": [...]}; other lines are copied unchanged.
+  sft-studio templates [--format text|json]
+      List the built-in chat templates.
+
+--model DIR      a Hugging Face model folder (tokenizer.json, tokenizer_config.json)
+--template NAME  a built-in template name, or a path to a .jinja file; overrides the model's
+Settings can also come from sft-studio.json in the dataset's folder or above; flags win.
+`;
+
+export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'check': return await runCheck(rest, io);
+      case 'render': return await runRender(rest, io);
+      case 'convert': return await runConvert(rest, io);
+      case 'templates': return runTemplates(rest, io);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout(HELP);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`Unknown command "${command}": use check, render, convert or templates (see sft-studio --help)`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof SetupError) {
+      io.stderr(`sft-studio: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}

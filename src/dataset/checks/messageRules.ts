@@ -1,0 +1,185 @@
+/**
+ * Rules for message lists: the shape of each message (role, content, weight, tool calls) and
+ * the order of roles. Shared by `messages`, conversational prompt/completion and ShareGPT records,
+ * which differ only in their key names (the dialect).
+ */
+import { getMember, toPlainValue, type JsonMember, type JsonNode } from '../json/parseJson';
+import type { ChatMessage } from '../records';
+import { describeKind, spanOf } from '../records';
+import type { LineFinding } from '../rules';
+
+export interface MessageDialect {
+  roleKey: string;
+  contentKey: string;
+  /** Maps the dialect's role names to chat roles (ShareGPT's `human` to `user`, ...). */
+  roleAliases?: Readonly<Record<string, string>>;
+}
+
+export interface ConversationFindings {
+  messages: ChatMessage[];
+}
+
+/** Roles that chat templates and trainers understand. `ipython` is Llama 3.1's tool-result role. */
+export const KNOWN_ROLES: readonly string[] = ['system', 'developer', 'user', 'assistant', 'tool', 'ipython'];
+
+const KNOWN_MESSAGE_KEYS = new Set(['name', 'tool_calls', 'tool_call_id', 'weight', 'reasoning_content', 'thinking']);
+
+function readList(
+  member: JsonMember,
+  dialect: MessageDialect,
+  findings: LineFinding[],
+  options: { requireAssistant: boolean; trainAssistant: boolean },
+): ConversationFindings | undefined {
+  const list = member.value;
+  if (list.kind !== 'array') {
+    findings.push({ code: 'messages/not-array', ...spanOf(list), message: `"${member.key}" must be an array of messages, not ${describeKind(list)}` });
+    return undefined;
+  }
+  if (list.items.length === 0) {
+    findings.push({ code: 'messages/empty', ...spanOf(list), message: `"${member.key}" is empty: add at least a user message and an assistant reply` });
+    return undefined;
+  }
+  const messages: ChatMessage[] = [];
+  let broken = false;
+  for (const item of list.items) {
+    const message = readMessage(item, dialect, findings, options.trainAssistant);
+    if (message) messages.push(message);
+    else broken = true;
+  }
+  if (broken) return undefined;
+  if (options.requireAssistant && !messages.some((m) => m.role === 'assistant')) {
+    findings.push({
+      code: 'messages/no-assistant', start: member.keySpan.start, end: member.keySpan.end,
+      message: `"${member.key}" has no assistant message, so there is nothing to learn: add the reply the model should give`,
+    });
+  }
+  return { messages };
+}
+
+function readMessage(item: JsonNode, dialect: MessageDialect, findings: LineFinding[], trainAssistant: boolean): ChatMessage | undefined {
+  if (item.kind !== 'object') {
+    findings.push({ code: 'message/not-object', ...spanOf(item), message: `A message must be an object with "${dialect.roleKey}" and "${dialect.contentKey}", not ${describeKind(item)}` });
+    return undefined;
+  }
+  let ok = true;
+  const roleMember = getMember(item, dialect.roleKey);
+  let role = '';
+  if (!roleMember) {
+    findings.push({ code: 'message/role-missing', ...spanOf(item), message: `This message has no "${dialect.roleKey}": add one of ${roleChoices(dialect)}` });
+    ok = false;
+  } else if (roleMember.value.kind !== 'string') {
+    findings.push({ code: 'record/type', ...spanOf(roleMember.value), message: `"${dialect.roleKey}" must be a string such as "user", not ${describeKind(roleMember.value)}` });
+    ok = false;
+  } else {
+    const written = roleMember.value.value;
+    role = dialect.roleAliases ? dialect.roleAliases[written] ?? '' : written;
+    if (!role || !KNOWN_ROLES.includes(role)) {
+      findings.push({ code: 'message/role-unknown', ...spanOf(roleMember.value), message: `Unknown role ${JSON.stringify(written)}: use one of ${roleChoices(dialect)}` });
+      ok = false;
+    }
+  }
+
+  const toolCalls = getMember(item, 'tool_calls');
+  const hasToolCalls = toolCalls !== undefined && toolCalls.value.kind === 'array' && toolCalls.value.items.length > 0;
+  if (toolCalls && !checkToolCalls(toolCalls, findings)) ok = false;
+
+  const contentMember = getMember(item, dialect.contentKey);
+  let content = '';
+  if (!contentMember || contentMember.value.kind === 'null') {
+    if (!hasToolCalls) {
+      const where = contentMember ? spanOf(contentMember.value) : spanOf(item);
+      findings.push({ code: 'message/content-missing', ...where, message: `This message has no "${dialect.contentKey}": add the message text (only assistant messages with tool_calls may omit it)` });
+      ok = false;
+    }
+  } else if (contentMember.value.kind !== 'string') {
+    const hint = contentMember.value.kind === 'array' ? ' (content parts for images or audio are not supported for text models)' : '';
+    findings.push({ code: 'record/type', ...spanOf(contentMember.value), message: `"${dialect.contentKey}" must be a string, not ${describeKind(contentMember.value)}${hint}` });
+    ok = false;
+  } else {
+    content = contentMember.value.value;
+    if (content.trim().length === 0 && !hasToolCalls) {
+      findings.push({ code: 'message/content-empty', ...spanOf(contentMember.value), message: `Empty ${role || 'message'} content: write the text, or remove the message` });
+    }
+  }
+
+  let trained = trainAssistant && role === 'assistant';
+  const weight = getMember(item, 'weight');
+  if (weight) {
+    if (weight.value.kind !== 'number' || (weight.value.value !== 0 && weight.value.value !== 1)) {
+      findings.push({ code: 'message/weight-invalid', ...spanOf(weight.value), message: '"weight" must be 0 (do not train this message) or 1 (train it)' });
+      ok = false;
+    } else if (weight.value.value === 0) {
+      trained = false;
+    }
+  }
+
+  for (const member of item.members) {
+    if (member.key !== dialect.roleKey && member.key !== dialect.contentKey && !KNOWN_MESSAGE_KEYS.has(member.key)) {
+      findings.push({
+        code: 'message/unknown-key', start: member.keySpan.start, end: member.keySpan.end,
+        message: `Message key ${JSON.stringify(member.key)} is not used by chat templates; it is ignored (expected ${dialect.roleKey}, ${dialect.contentKey}, tool_calls, tool_call_id, name, weight)`,
+      });
+    }
+  }
+  if (!ok) return undefined;
+
+  const value = dialect.roleAliases
+    ? { role, content }
+    : { ...(toPlainValue(item) as Record<string, unknown>), role };
+  const contentSpan = contentMember ? spanOf(contentMember.value) : spanOf(item);
+  return { role, content, value, trained, span: spanOf(item), roleSpan: spanOf(roleMember!.value), contentSpan };
+}
+
+/** Tool calls in the OpenAI / TRL shape: [{"type": "function", "function": {"name", "arguments"}}]. */
+function checkToolCalls(member: JsonMember, findings: LineFinding[]): boolean {
+  const fail = (node: JsonNode, why: string): false => {
+    findings.push({ code: 'message/tool-calls-invalid', ...spanOf(node), message: `${why}; expected [{"type": "function", "function": {"name": ..., "arguments": {...}}}]` });
+    return false;
+  };
+  if (member.value.kind === 'null') return true;
+  if (member.value.kind !== 'array') return fail(member.value, '"tool_calls" must be an array');
+  for (const call of member.value.items) {
+    if (call.kind !== 'object') return fail(call, 'Each tool call must be an object');
+    const fn = getMember(call, 'function');
+    if (!fn || fn.value.kind !== 'object') return fail(call, 'A tool call needs a "function" object');
+    const name = getMember(fn.value, 'name');
+    if (!name || name.value.kind !== 'string' || name.value.value.length === 0) return fail(fn.value, 'A tool call\'s function needs a "name"');
+    const args = getMember(fn.value, 'arguments');
+    if (args && args.value.kind !== 'object' && args.value.kind !== 'string') {
+      return fail(args.value, '"arguments" must be an object or a JSON string');
+    }
+  }
+  return true;
+}
+
+/** Order rules over a whole conversation. */
+function checkSequence(messages: readonly ChatMessage[], findings: LineFinding[]): void {
+  messages.forEach((message, index) => {
+    if (message.role === 'system' && index > 0) {
+      findings.push({ code: 'messages/system-not-first', ...message.roleSpan, message: 'A system message after the first message: most chat templates accept the system prompt only first' });
+    }
+    const previous = messages[index - 1];
+    if (previous && previous.role === message.role && message.role !== 'tool' && message.role !== 'system') {
+      findings.push({
+        code: 'messages/consecutive-role', ...message.roleSpan,
+        message: `Two ${message.role} messages in a row: merge them, or add the missing ${message.role === 'user' ? 'assistant' : 'user'} turn between them (many templates require alternation)`,
+      });
+    }
+  });
+  const lastAssistant = messages.map((m) => m.role).lastIndexOf('assistant');
+  if (lastAssistant >= 0 && lastAssistant < messages.length - 1) {
+    const trailing = messages[lastAssistant + 1]!;
+    const last = messages[messages.length - 1]!;
+    findings.push({
+      code: 'messages/last-not-assistant', start: trailing.span.start, end: last.span.end,
+      message: 'The conversation ends after the last assistant reply: the trailing messages teach nothing; remove them or add the reply',
+    });
+  }
+}
+
+function roleChoices(dialect: MessageDialect): string {
+  const names = dialect.roleAliases ? Object.keys(dialect.roleAliases) : KNOWN_ROLES;
+  return names.map((r) => JSON.stringify(r)).join(', ');
+}
+
+export const messageRules = { readList, checkSequence };

@@ -1,0 +1,141 @@
+/**
+ * The editor's model of one `.sft.jsonl` document: it re-checks only the lines an edit touches
+ * and keeps the file-level findings (duplicates, mixed formats, double BOS, eos) current from
+ * running counts instead of a full pass.
+ *
+ * Architecture invariant: line results depend only on the line's text and the check context, so
+ * an edit re-checks exactly the lines it replaced; everything cross-line is derived from the
+ * per-line `hash` and `format` kept here.
+ */
+import { checkLine, type CheckContext, type LineResult } from './checkLine';
+import { duplicateFinding, FileSummary, fileLevelFindings } from './fileSummary';
+import { resolveFinding, type Finding, type LineFinding, type RuleSetting } from './rules';
+
+interface LineState {
+  text: string;
+  result: LineResult;
+  /** Position in the document; kept current when lines are inserted or removed. */
+  index: number;
+}
+
+export interface DocumentSetup {
+  context: CheckContext;
+  overrides?: Readonly<Record<string, RuleSetting>>;
+  /** File-level notes about the setup (no chat template, skipped checks). */
+  notes?: readonly LineFinding[];
+}
+
+export class DatasetDocument {
+  private lines: LineState[] = [];
+  private readonly summary = new FileSummary();
+  /** Lines by example hash, for duplicates; the lowest index is the first occurrence. */
+  private readonly byHash = new Map<number, Set<LineState>>();
+  private readonly overrides: Readonly<Record<string, RuleSetting>>;
+
+  constructor(private readonly setup: DocumentSetup, text = '') {
+    this.overrides = setup.overrides ?? {};
+    this.replaceLines(0, 0, splitDocumentLines(text));
+  }
+
+  get lineCount(): number {
+    return this.lines.length;
+  }
+
+  /** Replaces the whole text. */
+  setText(text: string): void {
+    this.replaceLines(0, this.lines.length, splitDocumentLines(text));
+  }
+
+  /**
+   * Replaces lines [startLine, endLine) with `newLines`, re-checking only those. An editor change
+   * of one range maps to one call: from the first to the last line it touched.
+   */
+  replaceLines(startLine: number, endLine: number, newLines: readonly string[]): void {
+    const removed = this.lines.slice(startLine, endLine);
+    for (const state of removed) this.forget(state);
+    const added = newLines.map((text) => ({ text, result: checkLine(text, this.setup.context), index: 0 }));
+    this.lines.splice(startLine, endLine - startLine, ...added);
+    // Lines after the edit move only when the line count changed.
+    const renumberTo = removed.length === added.length ? startLine + added.length : this.lines.length;
+    for (let i = startLine; i < renumberTo; i++) this.lines[i]!.index = i;
+    for (const state of added) this.remember(state);
+  }
+
+  /** Findings on one line (0-based), duplicates included. */
+  lineFindings(line: number): Finding[] {
+    const state = this.lines[line];
+    if (!state) return [];
+    const findings: Finding[] = [];
+    for (const finding of this.ownFindings(state)) {
+      const resolved = resolveFinding(finding, line, this.overrides);
+      if (resolved) findings.push(resolved);
+    }
+    return findings;
+  }
+
+  /** Findings that concern the whole file, reported at line 0. */
+  fileFindings(): Finding[] {
+    return fileLevelFindings(this.summary, this.setup.context, this.setup.notes ?? [])
+      .map((f) => resolveFinding(f, 0, this.overrides, 'file'))
+      .filter((f): f is Finding => f !== undefined);
+  }
+
+  /** Every finding in the document, by line, then the file-level ones. */
+  allFindings(): Finding[] {
+    const all: Finding[] = [];
+    for (let i = 0; i < this.lines.length; i++) {
+      if (this.lines[i]!.result.findings.length > 0 || this.isDuplicate(this.lines[i]!)) all.push(...this.lineFindings(i));
+    }
+    return [...all, ...this.fileFindings()];
+  }
+
+  /** The line's result (formats, token counts), for hovers and statistics. */
+  lineResult(line: number): LineResult | undefined {
+    return this.lines[line]?.result;
+  }
+
+  private ownFindings(state: LineState): LineFinding[] {
+    // The empty line after a final newline is the file's end, not a blank example.
+    if (state.text === '' && state.index === this.lines.length - 1 && state.index > 0) return [];
+    const first = this.firstOccurrence(state);
+    return first === undefined ? state.result.findings : [...state.result.findings, duplicateFinding(state.text, first)];
+  }
+
+  private isDuplicate(state: LineState): boolean {
+    return this.firstOccurrence(state) !== undefined;
+  }
+
+  /** The line number of the first copy of this line's example, when this line is a later copy. */
+  private firstOccurrence(state: LineState): number | undefined {
+    const hash = state.result.hash;
+    if (hash === undefined) return undefined;
+    const group = this.byHash.get(hash);
+    if (!group || group.size < 2) return undefined;
+    let first = state.index;
+    for (const other of group) first = Math.min(first, other.index);
+    return first < state.index ? first : undefined;
+  }
+
+  private remember(state: LineState): void {
+    this.summary.add(state.result);
+    const hash = state.result.hash;
+    if (hash === undefined) return;
+    const group = this.byHash.get(hash);
+    if (group) group.add(state);
+    else this.byHash.set(hash, new Set([state]));
+  }
+
+  private forget(state: LineState): void {
+    this.summary.remove(state.result);
+    const hash = state.result.hash;
+    if (hash === undefined) return;
+    const group = this.byHash.get(hash);
+    group?.delete(state);
+    if (group?.size === 0) this.byHash.delete(hash);
+  }
+}
+
+/** Splits document text into lines as the editor numbers them (`\n` or `\r\n`). */
+export function splitDocumentLines(text: string): string[] {
+  return text.split(/\r?\n/);
+}

@@ -1,0 +1,54 @@
+/**
+ * Checks a whole file as it streams: each line is checked as it is read and its findings are
+ * handed on at once, duplicates are recognised against the lines before, and file-level
+ * findings come last. Memory holds one line plus one number per distinct example.
+ */
+import { checkLine, type LineResult } from '../checkLine';
+import { duplicateFinding, FileSummary, fileLevelFindings } from '../fileSummary';
+import { resolveFinding, type Finding, type LineFinding } from '../rules';
+import { StatisticsCollector } from '../stats';
+import type { CheckSetup } from './checkSetup';
+import { readLines } from './lineReader';
+
+export interface FileCheckHandlers {
+  onFinding(finding: Finding): void;
+  /** Called now and then with the bytes and lines read so far. */
+  onProgress?(bytesRead: number, lines: number): void;
+}
+
+export interface FileCheckResult {
+  lines: number;
+  statistics: StatisticsCollector;
+}
+
+export async function checkFile(file: string, setup: CheckSetup, handlers: FileCheckHandlers): Promise<FileCheckResult> {
+  const summary = new FileSummary();
+  const statistics = new StatisticsCollector(setup.context.maxLength);
+  const firstLineOf = new Map<number, number>();
+  let lines = 0;
+  let lastProgress = Date.now();
+  const emit = (finding: LineFinding, line: number, scope?: 'file'): void => {
+    const resolved = resolveFinding(finding, line, setup.overrides, scope);
+    if (resolved) handlers.onFinding(resolved);
+  };
+  for await (const line of readLines(file)) {
+    lines++;
+    const result: LineResult = line.invalidUtf8At === undefined
+      ? checkLine(line.text, setup.context)
+      : { findings: [{ code: 'encoding/invalid-utf8', start: line.invalidUtf8At, end: line.invalidUtf8At + 1, message: 'This line has bytes that are not valid UTF-8: save the file as UTF-8' }] };
+    summary.add(result);
+    statistics.add(result);
+    if (result.hash !== undefined) {
+      const first = firstLineOf.get(result.hash);
+      if (first === undefined) firstLineOf.set(result.hash, line.index);
+      else result.findings.push(duplicateFinding(line.text, first));
+    }
+    for (const finding of result.findings) emit(finding, line.index);
+    if (handlers.onProgress && Date.now() - lastProgress > 200) {
+      lastProgress = Date.now();
+      handlers.onProgress(line.bytesRead, lines);
+    }
+  }
+  for (const finding of fileLevelFindings(summary, setup.context, setup.notes)) emit(finding, 0, 'file');
+  return { lines, statistics };
+}

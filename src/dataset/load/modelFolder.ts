@@ -1,0 +1,91 @@
+/**
+ * Reads what the checker needs from a Hugging Face model folder: the chat template
+ * (`chat_template.jinja`, or `chat_template` in `tokenizer_config.json`, a string or a list of
+ * named templates), the BOS / EOS tokens and the tokenizer (`tokenizer.json`).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { TextTokenizer } from '../tokens';
+import { SetupError } from './setupError';
+
+export interface ModelFolder {
+  dir: string;
+  /** The model's own chat template, when it has one. */
+  chatTemplate?: string;
+  bosToken?: string;
+  eosToken?: string;
+  tokenizer?: TextTokenizer;
+}
+
+const cache = new Map<string, ModelFolder>();
+
+/** Loads a model folder once per process; throws {@link SetupError} naming the problem. */
+export function loadModelFolder(dir: string): ModelFolder {
+  const resolved = path.resolve(dir);
+  const cached = cache.get(resolved);
+  if (cached) return cached;
+  if (!fs.existsSync(resolved) || !fs.statSync(resolved).isDirectory()) {
+    throw new SetupError(`Model folder ${dir} does not exist: pass a Hugging Face model folder that holds tokenizer.json and tokenizer_config.json`);
+  }
+  const configPath = path.join(resolved, 'tokenizer_config.json');
+  const tokenizerPath = path.join(resolved, 'tokenizer.json');
+  const templatePath = path.join(resolved, 'chat_template.jinja');
+  if (!fs.existsSync(configPath) && !fs.existsSync(tokenizerPath)) {
+    throw new SetupError(`Model folder ${dir} has neither tokenizer.json nor tokenizer_config.json: is this a Hugging Face model folder?`);
+  }
+  const config = fs.existsSync(configPath) ? readJsonObject(configPath) : {};
+  const folder: ModelFolder = { dir: resolved };
+  const template = fs.existsSync(templatePath) ? fs.readFileSync(templatePath, 'utf8') : pickChatTemplate(config['chat_template'], configPath);
+  if (template !== undefined) folder.chatTemplate = template;
+  const bos = specialTokenText(config['bos_token']);
+  const eos = specialTokenText(config['eos_token']);
+  if (bos !== undefined) folder.bosToken = bos;
+  if (eos !== undefined) folder.eosToken = eos;
+  if (fs.existsSync(tokenizerPath)) {
+    try {
+      folder.tokenizer = new TextTokenizer({ tokenizerJson: readJsonObject(tokenizerPath), tokenizerConfig: config });
+    } catch (error) {
+      if (error instanceof SetupError) throw error;
+      throw new SetupError(`Cannot load the tokenizer in ${tokenizerPath}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  cache.set(resolved, folder);
+  return folder;
+}
+
+/** `chat_template` is a string, or a list of `{name, template}` of which "default" is used. */
+function pickChatTemplate(value: unknown, file: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) {
+    const named = value.filter((t): t is { name: string; template: string } =>
+      !!t && typeof t === 'object' && typeof (t as { template?: unknown }).template === 'string');
+    return (named.find((t) => t.name === 'default') ?? named[0])?.template;
+  }
+  throw new SetupError(`"chat_template" in ${file} must be a string or a list of {"name", "template"} objects`);
+}
+
+function specialTokenText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object' && typeof (value as { content?: unknown }).content === 'string') {
+    return (value as { content: string }).content;
+  }
+  return undefined;
+}
+
+export function readJsonObject(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new SetupError(`Cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new SetupError(`${file} is not valid JSON (${error instanceof Error ? error.message : String(error)}): fix or replace the file`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new SetupError(`${file} must hold a JSON object`);
+  return value as Record<string, unknown>;
+}

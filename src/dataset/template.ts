@@ -1,0 +1,153 @@
+/**
+ * Chat templates, rendered with `@huggingface/jinja` exactly as `transformers` renders them,
+ * under time and size bounds so that a template that loops or grows without end is reported
+ * instead of hanging the editor or the CLI.
+ */
+import { Environment, Interpreter, Template } from '@huggingface/jinja';
+
+type Statement = Parameters<Interpreter['evaluate']>[0];
+type RuntimeValue = ReturnType<Interpreter['evaluate']>;
+
+/** Where a template came from and the special tokens it is rendered with. */
+export interface TemplateInfo {
+  /** Catalog name, or where the template was read from. */
+  name: string;
+  source: string;
+  bosToken?: string;
+  eosToken?: string;
+  /**
+   * Special-token strings of this template's model (from the tokenizer, or from the catalog).
+   * Used to find the end-of-turn text after each reply and to spot other models' tokens.
+   */
+  specialTokens: readonly string[];
+}
+
+export interface RenderLimits {
+  /** Wall-clock budget for one render. */
+  timeMs: number;
+  /** Largest rendered text, in UTF-16 code units. */
+  maxChars: number;
+}
+
+export const DEFAULT_RENDER_LIMITS: RenderLimits = { timeMs: 2000, maxChars: 4_000_000 };
+
+export interface RenderContext {
+  messages: readonly Record<string, unknown>[];
+  tools?: readonly unknown[];
+  add_generation_prompt: boolean;
+}
+
+export type RenderResult =
+  | { ok: true; text: string }
+  | { ok: false; kind: 'raised' | 'limit'; message: string };
+
+class TemplateLimitError extends Error {}
+
+/** Counts evaluation steps and output size; throws once a render passes its limits. */
+class BoundedInterpreter extends Interpreter {
+  private steps = 0;
+
+  constructor(env: Environment, private readonly deadline: number, private readonly limits: RenderLimits) {
+    super(env);
+  }
+
+  override evaluate(statement: Statement, environment: Environment): RuntimeValue {
+    if ((++this.steps & 1023) === 0 && Date.now() > this.deadline) {
+      throw new TemplateLimitError(`rendering took longer than ${this.limits.timeMs} ms`);
+    }
+    const value = super.evaluate(statement, environment);
+    if (typeof value.value === 'string' && value.value.length > this.limits.maxChars) {
+      throw new TemplateLimitError(`rendered text grew past ${this.limits.maxChars.toLocaleString('en-US')} characters`);
+    }
+    return value;
+  }
+}
+
+/** A compiled chat template; compile once, render many times. */
+export class ChatTemplate {
+  private constructor(
+    readonly info: TemplateInfo,
+    private readonly program: Template['parsed'],
+    private readonly limits: RenderLimits,
+  ) {}
+
+  /** Parses the template; a syntax error comes back as a message, not an exception. */
+  static compile(info: TemplateInfo, limits: RenderLimits = DEFAULT_RENDER_LIMITS): ChatTemplate | { error: string } {
+    try {
+      return new ChatTemplate(info, new Template(info.source).parsed, limits);
+    } catch (error) {
+      return { error: `The chat template "${info.name}" does not parse: ${errorMessage(error)}` };
+    }
+  }
+
+  render(context: RenderContext): RenderResult {
+    const deadline = Date.now() + this.limits.timeMs;
+    const env = new Environment();
+    setupGlobals(env, this.limits);
+    env.set('messages', context.messages);
+    if (context.tools) env.set('tools', context.tools);
+    env.set('add_generation_prompt', context.add_generation_prompt);
+    env.set('bos_token', this.info.bosToken ?? '');
+    env.set('eos_token', this.info.eosToken ?? '');
+    try {
+      const result = new BoundedInterpreter(env, deadline, this.limits).run(this.program);
+      return { ok: true, text: String(result.value) };
+    } catch (error) {
+      if (error instanceof TemplateLimitError) return { ok: false, kind: 'limit', message: error.message };
+      if (error instanceof RangeError) return { ok: false, kind: 'limit', message: error.message };
+      return { ok: false, kind: 'raised', message: errorMessage(error) };
+    }
+  }
+}
+
+/** The globals `transformers` gives chat templates; `range` is bounded so it cannot exhaust memory. */
+function setupGlobals(env: Environment, limits: RenderLimits): void {
+  env.set('false', false);
+  env.set('true', true);
+  env.set('none', null);
+  env.set('False', false);
+  env.set('True', true);
+  env.set('None', null);
+  env.set('raise_exception', (message: unknown) => {
+    throw new Error(String(message));
+  });
+  env.set('range', (start: number, stop?: number, step = 1) => boundedRange(start, stop, step, limits.maxChars));
+  env.set('strftime_now', (format: string) => strftime(new Date(), format));
+}
+
+function boundedRange(start: number, stop: number | undefined, step: number, maxLength: number): number[] {
+  if (stop === undefined) [start, stop] = [0, start];
+  if (step === 0) throw new Error('range() step must not be zero');
+  const length = Math.max(0, Math.ceil((stop - start) / step));
+  if (length > maxLength) throw new TemplateLimitError(`range() of ${length.toLocaleString('en-US')} items is past the render limit`);
+  return Array.from({ length }, (_, i) => start + i * step);
+}
+
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+
+/** The subset of Python's strftime that chat templates use (Llama 3.2's "%d %b %Y"). */
+export function strftime(date: Date, format: string): string {
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return format.replace(/%([dbBmYyHMSaAj%])/g, (_, code: string) => {
+    switch (code) {
+      case 'd': return pad(date.getDate());
+      case 'b': return MONTHS[date.getMonth()]!.slice(0, 3);
+      case 'B': return MONTHS[date.getMonth()]!;
+      case 'm': return pad(date.getMonth() + 1);
+      case 'Y': return String(date.getFullYear());
+      case 'y': return pad(date.getFullYear() % 100);
+      case 'H': return pad(date.getHours());
+      case 'M': return pad(date.getMinutes());
+      case 'S': return pad(date.getSeconds());
+      case 'a': return DAYS[date.getDay()]!.slice(0, 3);
+      case 'A': return DAYS[date.getDay()]!;
+      case 'j': return String(Math.floor((date.getTime() - new Date(date.getFullYear(), 0, 1).getTime()) / 86_400_000) + 1).padStart(3, '0');
+      default: return '%';
+    }
+  });
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,198 @@
+/**
+ * A model's real tokenizer (`@huggingface/tokenizers`), with the one thing that library does not
+ * give: the character span of each token in the encoded text. The trained-token mask needs it to
+ * decide which tokens fall inside a reply.
+ *
+ * Offsets are rebuilt from the bytes each token stands for (byte-level BPE maps each character
+ * of a token to one byte; SentencePiece-style vocabularies write spaces as `▁` and unknown bytes
+ * as `<0xNN>`; added tokens stand for their literal text) and aligned against the UTF-8 bytes of
+ * the input. A `▁` that the tokenizer inserted itself (Llama 2 and Mistral prepend one to every
+ * segment) is recognised and given no width.
+ */
+import { Tokenizer } from '@huggingface/tokenizers';
+
+export interface TokenizerFiles {
+  /** Parsed `tokenizer.json`. */
+  tokenizerJson: Record<string, unknown>;
+  /** Parsed `tokenizer_config.json` (may be empty). */
+  tokenizerConfig: Record<string, unknown>;
+}
+
+export interface EncodedText {
+  ids: number[];
+  /** Start and end (exclusive) UTF-16 offsets of token i at [2i] and [2i+1]. */
+  offsets: Int32Array;
+  /** True when the tokenizer normalised the text so that some offsets are estimates. */
+  approximate: boolean;
+}
+
+type TokenBytesMode = 'byte-level' | 'metaspace';
+
+const utf8 = new TextEncoder();
+
+export class TextTokenizer {
+  private readonly tokenizer: Tokenizer;
+  private readonly mode: TokenBytesMode;
+  private readonly addedTokenText = new Map<number, string>();
+  private readonly bytesCache = new Map<number, Uint8Array>();
+  readonly bosToken: string | undefined;
+  readonly eosToken: string | undefined;
+  readonly bosId: number | undefined;
+  /** Literal text of the tokenizer's special added tokens. */
+  readonly specialTokens: readonly string[];
+  /** Whether encoding with the tokenizer's own settings puts a BOS token in front. */
+  readonly addsBos: boolean;
+
+  constructor(files: TokenizerFiles) {
+    this.tokenizer = new Tokenizer(files.tokenizerJson, files.tokenizerConfig);
+    this.mode = JSON.stringify(files.tokenizerJson['decoder'] ?? null).includes('"ByteLevel"') ? 'byte-level' : 'metaspace';
+    const special: string[] = [];
+    const added = files.tokenizerJson['added_tokens'];
+    if (Array.isArray(added)) {
+      for (const token of added as Array<{ id?: unknown; content?: unknown; special?: unknown }>) {
+        if (typeof token.id === 'number' && typeof token.content === 'string') {
+          this.addedTokenText.set(token.id, token.content);
+          if (token.special === true) special.push(token.content);
+        }
+      }
+    }
+    this.specialTokens = special;
+    this.bosToken = tokenText(files.tokenizerConfig['bos_token']);
+    this.eosToken = tokenText(files.tokenizerConfig['eos_token']);
+    this.bosId = this.bosToken === undefined ? undefined : this.tokenizer.token_to_id(this.bosToken);
+    this.addsBos = this.detectAddedBos();
+  }
+
+  /** Token ids of `text` as a trainer encodes rendered chat text: no special tokens added. */
+  encodeIds(text: string): number[] {
+    return this.tokenizer.encode(text, { add_special_tokens: false }).ids;
+  }
+
+  /** Token ids plus the character span of each token. */
+  encodeWithOffsets(text: string): EncodedText {
+    const ids = this.encodeIds(text);
+    const { offsets, approximate } = this.alignOffsets(text, ids);
+    return { ids, offsets, approximate };
+  }
+
+  decodeToken(id: number): string {
+    return this.tokenizer.decode([id], { skip_special_tokens: false });
+  }
+
+  private detectAddedBos(): boolean {
+    if (this.bosId === undefined) return false;
+    const ids = this.tokenizer.encode('a', { add_special_tokens: true }).ids;
+    return ids[0] === this.bosId;
+  }
+
+  /** The bytes a token stands for in the original text. */
+  private tokenBytes(id: number): Uint8Array {
+    let bytes = this.bytesCache.get(id);
+    if (bytes) return bytes;
+    const added = this.addedTokenText.get(id);
+    if (added !== undefined) {
+      bytes = utf8.encode(added);
+    } else {
+      const piece = this.tokenizer.id_to_token(id) ?? '';
+      bytes = this.mode === 'byte-level' ? byteLevelBytes(piece) : metaspaceBytes(piece);
+    }
+    this.bytesCache.set(id, bytes);
+    return bytes;
+  }
+
+  private alignOffsets(text: string, ids: readonly number[]): { offsets: Int32Array; approximate: boolean } {
+    const source = utf8.encode(text);
+    const charAt = byteToCharIndex(text, source.length);
+    const offsets = new Int32Array(ids.length * 2);
+    let cursor = 0;
+    let approximate = false;
+    for (let i = 0; i < ids.length; i++) {
+      const bytes = this.tokenBytes(ids[i]!);
+      const start = cursor;
+      if (matchesAt(source, cursor, bytes, 0)) {
+        cursor += bytes.length;
+      } else if (bytes[0] === 0x20 && matchesAt(source, cursor, bytes, 1)) {
+        cursor += bytes.length - 1; // a `▁` the tokenizer prepended itself
+      } else {
+        approximate = true; // a normaliser changed the text; keep going at the token's length
+        cursor = Math.min(source.length, cursor + bytes.length);
+      }
+      offsets[2 * i] = charAt.floor(start);
+      offsets[2 * i + 1] = charAt.ceil(cursor);
+    }
+    return { offsets, approximate };
+  }
+}
+
+function tokenText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object' && typeof (value as { content?: unknown }).content === 'string') {
+    return (value as { content: string }).content;
+  }
+  return undefined;
+}
+
+function matchesAt(source: Uint8Array, at: number, bytes: Uint8Array, from: number): boolean {
+  if (bytes.length - from === 0 || at + bytes.length - from > source.length) return false;
+  for (let k = from; k < bytes.length; k++) {
+    if (source[at + k - from] !== bytes[k]) return false;
+  }
+  return true;
+}
+
+/** GPT-2's byte-to-printable-character table, inverted: printable character -> byte. */
+const BYTE_LEVEL_DECODER: ReadonlyMap<number, number> = (() => {
+  const printable: number[] = [];
+  for (let b = 0x21; b <= 0x7e; b++) printable.push(b);
+  for (let b = 0xa1; b <= 0xac; b++) printable.push(b);
+  for (let b = 0xae; b <= 0xff; b++) printable.push(b);
+  const map = new Map<number, number>();
+  let shifted = 0;
+  for (let b = 0; b < 256; b++) {
+    if (printable.includes(b)) map.set(b, b);
+    else map.set(256 + shifted++, b);
+  }
+  return map;
+})();
+
+function byteLevelBytes(piece: string): Uint8Array {
+  const out = new Uint8Array(piece.length);
+  let n = 0;
+  for (const ch of piece) {
+    const byte = BYTE_LEVEL_DECODER.get(ch.codePointAt(0)!);
+    if (byte === undefined) return utf8.encode(piece); // not a byte-level piece after all
+    out[n++] = byte;
+  }
+  return out.subarray(0, n);
+}
+
+function metaspaceBytes(piece: string): Uint8Array {
+  const fallback = /^<0x([0-9A-Fa-f]{2})>$/.exec(piece);
+  if (fallback) return Uint8Array.of(parseInt(fallback[1]!, 16));
+  return utf8.encode(piece.replace(/\u2581/g, ' '));
+}
+
+/** Maps UTF-8 byte offsets of `text` to UTF-16 offsets, rounding down or up inside a character. */
+function byteToCharIndex(text: string, byteLength: number): { floor(byte: number): number; ceil(byte: number): number } {
+  const floorIndex = new Int32Array(byteLength + 1);
+  const boundary = new Uint8Array(byteLength + 1);
+  let byte = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.codePointAt(i)!;
+    const width = code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+    boundary[byte] = 1;
+    for (let k = 0; k < width; k++) floorIndex[byte + k] = i;
+    byte += width;
+    if (code >= 0x10000) i++;
+  }
+  floorIndex[byteLength] = text.length;
+  boundary[byteLength] = 1;
+  return {
+    floor: (b) => floorIndex[b]!,
+    ceil: (b) => {
+      if (boundary[b]) return floorIndex[b]!;
+      const charStart = floorIndex[b]!;
+      return charStart + (text.codePointAt(charStart)! >= 0x10000 ? 2 : 1);
+    },
+  };
+}
