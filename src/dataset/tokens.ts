@@ -100,6 +100,17 @@ export class TextTokenizer {
     return bytes;
   }
 
+  /** Added tokens written with `▁` (Gemma's runs of spaces) stand for spaces in the text. */
+  private spacedAddedToken(id: number): Uint8Array | undefined {
+    const content = this.addedTokenText.get(id);
+    return content?.includes('\u2581') ? utf8.encode(content.replace(/\u2581/g, ' ')) : undefined;
+  }
+
+  private matchesAsSpaces(id: number, source: Uint8Array, at: number): boolean {
+    const spaced = this.spacedAddedToken(id);
+    return spaced !== undefined && matchesAt(source, at, spaced, 0);
+  }
+
   private alignOffsets(text: string, ids: readonly number[]): { offsets: Int32Array; approximate: boolean } {
     const source = utf8.encode(text);
     const charAt = byteToCharIndex(text, source.length);
@@ -113,6 +124,8 @@ export class TextTokenizer {
         cursor += bytes.length;
       } else if (bytes[0] === 0x20 && matchesAt(source, cursor, bytes, 1)) {
         cursor += bytes.length - 1; // a `▁` the tokenizer prepended itself
+      } else if (this.matchesAsSpaces(ids[i]!, source, cursor)) {
+        cursor += this.spacedAddedToken(ids[i]!)!.length; // an added token such as Gemma's `▁▁`
       } else {
         approximate = true; // a normaliser changed the text; keep going at the token's length
         cursor = Math.min(source.length, cursor + bytes.length);

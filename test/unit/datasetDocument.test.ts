@@ -1,0 +1,66 @@
+/** The editor's document model re-checks only what changed and keeps file-level findings current. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { checkLine } from '../../src/dataset/checkLine';
+import { DatasetDocument } from '../../src/dataset/datasetDocument';
+import { chat, FORMAT_ONLY } from '../helpers';
+
+const line = (n: number): string => JSON.stringify(chat(['user', `Question ${n}`], ['assistant', `Answer ${n}`]));
+
+function summary(doc: DatasetDocument): string[] {
+  return doc.allFindings().map((f) => `${f.line + 1}:${f.code}`);
+}
+
+/** The same findings as checking the whole text from scratch. */
+function assertSameAsFresh(doc: DatasetDocument, text: string): void {
+  assert.deepEqual(doc.allFindings(), new DatasetDocument({ context: FORMAT_ONLY }, text).allFindings());
+}
+
+test('duplicates point at the first occurrence and follow edits', () => {
+  const lines = [line(1), line(2), line(1), line(1)];
+  const doc = new DatasetDocument({ context: FORMAT_ONLY }, lines.join('\n'));
+  assert.deepEqual(summary(doc), ['3:duplicate/example', '4:duplicate/example']);
+  assert.equal(doc.lineFindings(3)[0]!.related!.line, 0);
+  // Edit the first copy: the second copy becomes the first occurrence.
+  doc.replaceLines(0, 1, [line(9)]);
+  assert.deepEqual(summary(doc), ['4:duplicate/example']);
+  assert.equal(doc.lineFindings(3)[0]!.related!.line, 2);
+  // Insert a line at the top: every later line moves down.
+  doc.replaceLines(0, 0, [line(2)]);
+  assert.deepEqual(summary(doc), ['3:duplicate/example', '5:duplicate/example']);
+  assertSameAsFresh(doc, [line(2), line(9), line(2), line(1), line(1)].join('\n'));
+  // Delete two lines.
+  doc.replaceLines(1, 3, []);
+  assertSameAsFresh(doc, [line(2), line(1), line(1)].join('\n'));
+});
+
+test('mixed formats appear and disappear as lines change', () => {
+  const doc = new DatasetDocument({ context: FORMAT_ONLY }, [line(1), line(2)].join('\n'));
+  assert.deepEqual(doc.fileFindings(), []);
+  doc.replaceLines(1, 2, ['{"text": "plain"}']);
+  assert.deepEqual(doc.fileFindings().map((f) => f.code), ['format/mixed']);
+  doc.replaceLines(1, 2, [line(3)]);
+  assert.deepEqual(doc.fileFindings(), []);
+});
+
+test('overrides switch rules off or change their severity', () => {
+  const text = [line(1), line(1), '{"messages": []}'].join('\n');
+  const doc = new DatasetDocument({ context: FORMAT_ONLY, overrides: { 'duplicate/example': 'off', 'messages/empty': 'warning' } }, text);
+  assert.deepEqual(doc.allFindings().map((f) => `${f.code}:${f.severity}`), ['messages/empty:warning']);
+});
+
+test('the empty line after a final newline is not a blank example', () => {
+  const doc = new DatasetDocument({ context: FORMAT_ONLY }, `${line(1)}\n`);
+  assert.deepEqual(doc.allFindings(), []);
+  doc.setText(`${line(1)}\n\n${line(2)}\r\n`);
+  assert.deepEqual(summary(doc), ['2:line/blank']);
+});
+
+test('an edit re-checks only the lines it replaced', () => {
+  const doc = new DatasetDocument({ context: FORMAT_ONLY }, Array.from({ length: 1000 }, (_, i) => line(i)).join('\n'));
+  const before = doc.lineResult(500);
+  doc.replaceLines(10, 11, ['{"messages": [}']);
+  assert.equal(doc.lineResult(500), before, 'untouched lines keep their results');
+  assert.deepEqual(doc.lineFindings(10).map((f) => f.code), ['json/invalid']);
+  assert.deepEqual(doc.lineResult(10), checkLine('{"messages": [}', FORMAT_ONLY));
+});

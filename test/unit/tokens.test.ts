@@ -1,0 +1,44 @@
+/** Token offsets rebuilt from token bytes must cover the text exactly, on every vocabulary style. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { contextFor, tokenizerFolder } from '../helpers';
+
+const SAMPLES = [
+  'Plain English, with punctuation!',
+  'Accents: héllo wörld; CJK: 你好世界; emoji: 😀👍🏽 and a tab\tand\nnew lines\n\n  indented',
+  '<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>',
+  '<s>[INST] Hi [/INST] Hello</s> [INST] again',
+  '<bos><start_of_turn>user\nHi<end_of_turn>\n<start_of_turn>model\nHello<end_of_turn>',
+  '<|im_start|>user\nHi<|im_end|>\n',
+];
+
+for (const name of ['llama3', 'llama2', 'qwen3', 'gemma3'] as const) {
+  test(`${name}: every token's span holds the text that token stands for`, () => {
+    const tokenizer = contextFor({ model: tokenizerFolder(name) }).tokenizer!;
+    for (const sample of SAMPLES) {
+      const encoded = tokenizer.encodeWithOffsets(sample);
+      assert.equal(encoded.approximate, false, sample);
+      let previousEnd = 0;
+      for (let i = 0; i < encoded.ids.length; i++) {
+        const start = encoded.offsets[2 * i]!;
+        const end = encoded.offsets[2 * i + 1]!;
+        // A character split across byte-level tokens belongs to both, so spans may overlap by one character.
+        assert.ok(start <= end && start >= previousEnd - 2, `${name} token ${i} of ${JSON.stringify(sample)}`);
+        previousEnd = end;
+      }
+      assert.equal(previousEnd, sample.length, `${name}: offsets end at the text's end for ${JSON.stringify(sample)}`);
+      // Tokens that are whole characters decode to exactly their span.
+      for (let i = 0; i < encoded.ids.length; i++) {
+        const span = sample.slice(encoded.offsets[2 * i], encoded.offsets[2 * i + 1]);
+        const decoded = tokenizer.decodeToken(encoded.ids[i]!);
+        if (!decoded.includes('\uFFFD') && span.length > 0) assert.equal(span.trim(), decoded.trim(), `${name} token ${i}`);
+      }
+    }
+  });
+}
+
+test('the tokenizer settings decide whether BOS would be added again', () => {
+  assert.equal(contextFor({ model: tokenizerFolder('llama2') }).tokenizer!.addsBos, true);
+  assert.equal(contextFor({ model: tokenizerFolder('gemma3') }).tokenizer!.addsBos, true);
+  assert.equal(contextFor({ model: tokenizerFolder('qwen3') }).tokenizer!.addsBos, false);
+});
