@@ -13,6 +13,8 @@ const common = {
 
 const builds = [
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' },
+  // Worker threads of the parallel file check; loaded by path from dist/cli.js.
+  { ...common, entryPoints: ['src/dataset/load/checkWorker.ts'], outfile: 'dist/checkWorker.js' },
 ];
 
 if (process.argv.includes('--watch')) {

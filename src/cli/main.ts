@@ -15,10 +15,11 @@ const HELP = `sft-studio: check and prepare supervised fine-tuning datasets (.sf
 
 Usage:
   sft-studio check FILE... [--model DIR] [--template NAME] [--max-length N]
-                   [--format text|json] [--stats] [--ignore CODE]...
+                   [--format text|json] [--stats] [--ignore CODE]... [--jobs N]
       Check every line against the record formats, the chat template and the tokenizer.
       Exit 1 when any error is found. With --format json --stats the output is
       {"findings": [...], "stats": [...]}, else a JSON array of findings.
+      Files over 2 MB are checked on 2 worker threads unless --jobs says otherwise.
   sft-studio render FILE --line N [--model DIR] [--template NAME] [--format text|json]
       Show one example as training sees it, with the trained tokens marked.
   sft-studio convert FILE --out NEW_FILE [--force]

@@ -14,7 +14,7 @@
  */
 import type { ChatMessage, DatasetRecord } from './records';
 import type { LineFinding } from './rules';
-import type { ChatTemplate, RenderContext } from './template';
+import type { ChatTemplate } from './template';
 import type { EncodedText } from './tokens';
 
 /** A trained character span of the rendered text; `message` is the reply's index, if any. */
@@ -62,12 +62,10 @@ function withEos(text: string, eos: string | undefined): string {
 
 function renderConversation(messages: readonly ChatMessage[], tools: readonly unknown[] | undefined, template: ChatTemplate): RenderedExample {
   const findings: LineFinding[] = [];
-  const values = messages.map((m) => m.value);
+  const conversation = template.prepare(messages.map((m) => m.value), tools);
   const whole = { start: messages[0]!.span.start, end: messages[messages.length - 1]!.span.end };
   const render = (count: number, addGenerationPrompt: boolean): string | undefined => {
-    const context: RenderContext = { messages: values.slice(0, count), add_generation_prompt: addGenerationPrompt };
-    if (tools) context.tools = tools;
-    const result = template.render(context);
+    const result = template.renderPrefix(conversation, count, addGenerationPrompt);
     if (result.ok) return result.text;
     const what = count === messages.length ? 'this conversation' : `the first ${count} message${count === 1 ? '' : 's'}`;
     findings.push(result.kind === 'raised'
@@ -146,11 +144,17 @@ function reportRewrittenHistory(message: ChatMessage, text: string, start: numbe
  * (`<|eot_id|>`, `<|im_end|>`, `<end_of_turn>`, `<|end|>`, `</s>`). Start and header tokens are
  * excluded so that a reply is never extended into the next turn's header.
  */
+const markerCache = new WeakMap<ChatTemplate, string[]>();
+
 export function endOfTurnMarkers(template: ChatTemplate): string[] {
+  const cached = markerCache.get(template);
+  if (cached) return cached;
   const { bosToken, eosToken, specialTokens } = template.info;
   const markers = specialTokens.filter((t) => t !== bosToken && /end|eot|eom|<\/s>|eos/i.test(t) && !/header/i.test(t));
   if (eosToken && eosToken !== bosToken) markers.unshift(eosToken);
-  return [...new Set(markers)];
+  const unique = [...new Set(markers)];
+  markerCache.set(template, unique);
+  return unique;
 }
 
 function findFirst(text: string, needles: readonly string[], from: number, limit: number): { start: number; end: number } | undefined {

@@ -63,13 +63,31 @@ class BoundedInterpreter extends Interpreter {
   }
 }
 
+/**
+ * A conversation converted once into the template engine's values, so that rendering it prefix
+ * by prefix (which the trained-token mask needs) does not convert every message again.
+ */
+export interface PreparedConversation {
+  readonly messages: RuntimeValue;
+  readonly tools?: RuntimeValue;
+  readonly length: number;
+}
+
 /** A compiled chat template; compile once, render many times. */
 export class ChatTemplate {
+  /** Globals and special tokens, shared by every render as the parent scope. */
+  private readonly globals: Environment;
+
   private constructor(
     readonly info: TemplateInfo,
     private readonly program: Template['parsed'],
     private readonly limits: RenderLimits,
-  ) {}
+  ) {
+    this.globals = new Environment();
+    setupGlobals(this.globals, limits);
+    this.globals.set('bos_token', info.bosToken ?? '');
+    this.globals.set('eos_token', info.eosToken ?? '');
+  }
 
   /** Parses the template; a syntax error comes back as a message, not an exception. */
   static compile(info: TemplateInfo, limits: RenderLimits = DEFAULT_RENDER_LIMITS): ChatTemplate | { error: string } {
@@ -80,15 +98,28 @@ export class ChatTemplate {
     }
   }
 
+  prepare(messages: readonly Record<string, unknown>[], tools?: readonly unknown[]): PreparedConversation {
+    const scratch = new Environment();
+    const prepared: { messages: RuntimeValue; tools?: RuntimeValue; length: number } = { messages: scratch.set('messages', messages), length: messages.length };
+    if (tools) prepared.tools = scratch.set('tools', tools);
+    return prepared;
+  }
+
   render(context: RenderContext): RenderResult {
+    const prepared = this.prepare(context.messages, context.tools);
+    return this.renderPrefix(prepared, prepared.length, context.add_generation_prompt);
+  }
+
+  /** Renders the first `count` messages of a prepared conversation. */
+  renderPrefix(conversation: PreparedConversation, count: number, addGenerationPrompt: boolean): RenderResult {
     const deadline = Date.now() + this.limits.timeMs;
-    const env = new Environment();
-    setupGlobals(env, this.limits);
-    env.set('messages', context.messages);
-    if (context.tools) env.set('tools', context.tools);
-    env.set('add_generation_prompt', context.add_generation_prompt);
-    env.set('bos_token', this.info.bosToken ?? '');
-    env.set('eos_token', this.info.eosToken ?? '');
+    const env = new Environment(this.globals);
+    const all = conversation.messages;
+    // A prefix is a new array value over the same converted messages (ArrayValue is not exported).
+    const ArrayOfValues = all.constructor as new (items: RuntimeValue[]) => RuntimeValue;
+    env.setVariable('messages', count === conversation.length ? all : new ArrayOfValues((all.value as RuntimeValue[]).slice(0, count)));
+    if (conversation.tools) env.setVariable('tools', conversation.tools);
+    env.set('add_generation_prompt', addGenerationPrompt);
     try {
       const result = new BoundedInterpreter(env, deadline, this.limits).run(this.program);
       return { ok: true, text: String(result.value) };

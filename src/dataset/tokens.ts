@@ -185,8 +185,11 @@ function metaspaceBytes(piece: string): Uint8Array {
   return utf8.encode(piece.replace(/\u2581/g, ' '));
 }
 
+const ASCII_INDEX = { floor: (b: number): number => b, ceil: (b: number): number => b };
+
 /** Maps UTF-8 byte offsets of `text` to UTF-16 offsets, rounding down or up inside a character. */
 function byteToCharIndex(text: string, byteLength: number): { floor(byte: number): number; ceil(byte: number): number } {
+  if (byteLength === text.length) return ASCII_INDEX; // every character is one byte
   const floorIndex = new Int32Array(byteLength + 1);
   const boundary = new Uint8Array(byteLength + 1);
   let byte = 0;

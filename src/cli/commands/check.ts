@@ -1,8 +1,9 @@
 /**
  * `sft-studio check FILE... [--model DIR] [--template NAME] [--max-length N] [--format text|json]
- * [--stats] [--ignore CODE]...`: exit 1 when any error was found, 0 otherwise.
+ * [--stats] [--ignore CODE]... [--jobs N]`: exit 1 when any error was found, 0 otherwise.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadCheckSetup, type CheckFlags } from '../../dataset/load/checkSetup';
 import { checkFile } from '../../dataset/load/checkFile';
@@ -18,7 +19,11 @@ export const CHECK_FLAGS: Record<string, FlagSpec> = {
   format: { value: true },
   stats: { value: false },
   ignore: { value: true, repeat: true },
+  jobs: { value: true },
 };
+
+/** Files smaller than this are checked on the main thread: starting workers costs more than it saves. */
+const PARALLEL_MIN_BYTES = 2_000_000;
 
 export async function runCheck(argv: readonly string[], io: CliIo): Promise<number> {
   const args = parseArgs(argv, CHECK_FLAGS);
@@ -31,6 +36,7 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
   const model = flag(args, 'model');
   const template = flag(args, 'template');
   const maxLength = positiveIntFlag(args, 'max-length');
+  const jobsFlag = positiveIntFlag(args, 'jobs');
   if (model !== undefined) flags.model = model;
   if (template !== undefined) flags.template = template;
   if (maxLength !== undefined) flags.maxLength = maxLength;
@@ -47,6 +53,7 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
   let errors = 0;
   for (const [index, file] of args.positionals.entries()) {
     const setup = setups[index]!;
+    const jobs = jobsFlag ?? (fs.statSync(file).size >= PARALLEL_MIN_BYTES ? Math.min(2, os.availableParallelism()) : 1);
     const progress = io.stderrIsTerminal
       ? (bytes: number, lines: number) => io.stderr(`\r${file}: ${lines} lines, ${(bytes / 1e6).toFixed(1)} MB checked`)
       : undefined;
@@ -57,7 +64,7 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
         else io.stdout(`${formatTextFinding(file, finding)}\n`);
       },
       ...(progress ? { onProgress: progress } : {}),
-    });
+    }, { jobs, setupSource: { datasetDir: path.dirname(path.resolve(file)), flags } });
     if (progress) io.stderr('\r\x1b[K');
     if (withStats) {
       const stats = result.statistics.summary();

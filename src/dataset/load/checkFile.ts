@@ -3,12 +3,13 @@
  * handed on at once, duplicates are recognised against the lines before, and file-level
  * findings come last. Memory holds one line plus one number per distinct example.
  */
-import { checkLine, type LineResult } from '../checkLine';
+import { checkLine, type CheckContext, type LineResult } from '../checkLine';
 import { duplicateFinding, FileSummary, fileLevelFindings } from '../fileSummary';
 import { resolveFinding, type Finding, type LineFinding } from '../rules';
 import { StatisticsCollector } from '../stats';
-import type { CheckSetup } from './checkSetup';
-import { readLines } from './lineReader';
+import type { CheckFlags, CheckSetup } from './checkSetup';
+import { readLines, type FileLine } from './lineReader';
+import { checkLinesInParallel } from './parallelCheck';
 
 export interface FileCheckHandlers {
   onFinding(finding: Finding): void;
@@ -16,12 +17,33 @@ export interface FileCheckHandlers {
   onProgress?(bytesRead: number, lines: number): void;
 }
 
+export interface FileCheckOptions {
+  /** Worker threads to check lines on; 1 checks on this thread. */
+  jobs?: number;
+  /** How workers rebuild the setup: the dataset's folder and the flags it was loaded with. */
+  setupSource?: { datasetDir: string; flags: CheckFlags };
+}
+
 export interface FileCheckResult {
   lines: number;
   statistics: StatisticsCollector;
 }
 
-export async function checkFile(file: string, setup: CheckSetup, handlers: FileCheckHandlers): Promise<FileCheckResult> {
+/** Checks one line as read from a file: bytes that are not UTF-8 are a finding of their own. */
+export function checkFileLine(line: Pick<FileLine, 'text' | 'invalidUtf8At'>, context: CheckContext): LineResult {
+  if (line.invalidUtf8At === undefined) return checkLine(line.text, context);
+  return { findings: [{ code: 'encoding/invalid-utf8', start: line.invalidUtf8At, end: line.invalidUtf8At + 1, message: 'This line has bytes that are not valid UTF-8: save the file as UTF-8' }] };
+}
+
+async function* checkedLines(file: string, setup: CheckSetup, options: FileCheckOptions): AsyncGenerator<{ line: FileLine; result: LineResult }> {
+  if ((options.jobs ?? 1) > 1 && options.setupSource) {
+    yield* checkLinesInParallel(readLines(file), options.setupSource, options.jobs!);
+    return;
+  }
+  for await (const line of readLines(file)) yield { line, result: checkFileLine(line, setup.context) };
+}
+
+export async function checkFile(file: string, setup: CheckSetup, handlers: FileCheckHandlers, options: FileCheckOptions = {}): Promise<FileCheckResult> {
   const summary = new FileSummary();
   const statistics = new StatisticsCollector(setup.context.maxLength);
   const firstLineOf = new Map<number, number>();
@@ -31,11 +53,8 @@ export async function checkFile(file: string, setup: CheckSetup, handlers: FileC
     const resolved = resolveFinding(finding, line, setup.overrides, scope);
     if (resolved) handlers.onFinding(resolved);
   };
-  for await (const line of readLines(file)) {
+  for await (const { line, result } of checkedLines(file, setup, options)) {
     lines++;
-    const result: LineResult = line.invalidUtf8At === undefined
-      ? checkLine(line.text, setup.context)
-      : { findings: [{ code: 'encoding/invalid-utf8', start: line.invalidUtf8At, end: line.invalidUtf8At + 1, message: 'This line has bytes that are not valid UTF-8: save the file as UTF-8' }] };
     summary.add(result);
     statistics.add(result);
     if (result.hash !== undefined) {

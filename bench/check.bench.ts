@@ -1,0 +1,117 @@
+/**
+ * Checker benchmark on a realistic 100,000-example file (generated from WordNet glosses):
+ *   parse  - read, parse and interpret every line (format rules only)
+ *   floor  - single-threaded: parse each line and tokenize its messages' text once (Llama 3)
+ *   full   - the full check (`sft-studio check`'s code path, 2 worker threads) with the Llama 3
+ *            tokenizer and template
+ *   edit   - re-checking one edited line in a 100,000-line document, p50/p95 over 300 edits
+ * Each phase runs in its own process so its peak RSS is its own.
+ *
+ *   npm run bench            (or: npx tsx bench/check.bench.ts [EXAMPLES])
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { checkFile } from '../src/dataset/load/checkFile';
+import { loadCheckSetup } from '../src/dataset/load/checkSetup';
+import { readLines } from '../src/dataset/load/lineReader';
+import { parseJson } from '../src/dataset/json/parseJson';
+import { interpretRecord } from '../src/dataset/records';
+import { DatasetDocument } from '../src/dataset/datasetDocument';
+import { exampleLine, readSynsets } from './generateDataset';
+
+const ROOT = path.resolve(__dirname, '..');
+const MODEL = path.join(ROOT, 'node_modules', '@lenml', 'tokenizer-llama3', 'models');
+
+interface PhaseResult {
+  phase: string;
+  seconds: number;
+  examples: number;
+  peakRssMb: number;
+  extra?: Record<string, number>;
+}
+
+async function runPhase(phase: string, file: string): Promise<PhaseResult> {
+  const started = performance.now();
+  let examples = 0;
+  const extra: Record<string, number> = {};
+  if (phase === 'parse') {
+    for await (const line of readLines(file)) {
+      const parsed = parseJson(line.text);
+      if (parsed.ok) interpretRecord(parsed.value);
+      examples++;
+    }
+  } else if (phase === 'floor') {
+    const tokenizer = loadCheckSetup(ROOT, { model: MODEL }).context.tokenizer!;
+    const loadedAt = performance.now();
+    let tokens = 0;
+    for await (const line of readLines(file)) {
+      const record = JSON.parse(line.text) as { messages: Array<{ content: string }> };
+      for (const message of record.messages) tokens += tokenizer.encodeIds(message.content).length;
+      examples++;
+    }
+    extra['tokens'] = tokens;
+    extra['tokenizerLoadSeconds'] = (loadedAt - started) / 1000;
+  } else if (phase === 'full') {
+    const flags = { model: MODEL };
+    const setup = loadCheckSetup(ROOT, flags);
+    let findings = 0;
+    const jobs = Math.min(2, require('node:os').availableParallelism() as number);
+    const result = await checkFile(file, setup, { onFinding: () => void findings++ }, { jobs, setupSource: { datasetDir: ROOT, flags } });
+    extra['jobs'] = jobs;
+    examples = result.lines;
+    extra['findings'] = findings;
+    extra['tokens'] = result.statistics.summary().tokens;
+  } else if (phase === 'edit') {
+    const context = loadCheckSetup(ROOT, { model: MODEL }).context;
+    const text = fs.readFileSync(file, 'utf8');
+    const doc = new DatasetDocument({ context }, text);
+    examples = doc.lineCount;
+    const builtAt = performance.now();
+    const synsets = readSynsets();
+    const times: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      const line = (i * 7331) % (doc.lineCount - 1);
+      const t0 = performance.now();
+      doc.replaceLines(line, line + 1, [exampleLine(synsets, 1_000_000 + i)]);
+      doc.lineFindings(line);
+      doc.fileFindings();
+      times.push(performance.now() - t0);
+    }
+    times.sort((a, b) => a - b);
+    extra['buildSeconds'] = (builtAt - started) / 1000;
+    extra['p50Ms'] = times[Math.floor(times.length * 0.5)]!;
+    extra['p95Ms'] = times[Math.floor(times.length * 0.95)]!;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return { phase, seconds, examples, peakRssMb: process.resourceUsage().maxRSS / 1024, extra };
+}
+
+async function main(): Promise<void> {
+  const phaseIndex = process.argv.indexOf('--phase');
+  if (phaseIndex >= 0) {
+    process.stdout.write(JSON.stringify(await runPhase(process.argv[phaseIndex + 1]!, process.argv[phaseIndex + 2]!)));
+    return;
+  }
+  const count = Number(process.argv[2] ?? 100_000);
+  const file = path.join(ROOT, '.bench', `wordnet-${count}.sft.jsonl`);
+  if (!fs.existsSync(file)) {
+    spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'generateDataset.ts'), file, String(count)], { stdio: 'inherit' });
+  }
+  const megabytes = fs.statSync(file).size / 1e6;
+  console.log(`file: ${file} (${count} examples, ${megabytes.toFixed(1)} MB); node ${process.version}`);
+  const results: PhaseResult[] = [];
+  for (const phase of ['parse', 'floor', 'full', 'edit']) {
+    const child = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--phase', phase, file], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    if (child.status !== 0) throw new Error(`phase ${phase} failed: ${child.stderr}`);
+    const result = JSON.parse(child.stdout) as PhaseResult;
+    results.push(result);
+    const rate = `${(result.examples / result.seconds).toFixed(0)} examples/s, ${(megabytes / result.seconds).toFixed(2)} MB/s`;
+    console.log(`${phase.padEnd(6)} ${result.seconds.toFixed(2).padStart(8)} s  ${rate.padEnd(36)} peak RSS ${result.peakRssMb.toFixed(0)} MB  ${JSON.stringify(result.extra)}`);
+  }
+  const floor = results.find((r) => r.phase === 'floor')!;
+  const full = results.find((r) => r.phase === 'full')!;
+  console.log(`full / floor time: ${(full.seconds / floor.seconds).toFixed(2)}x (target <= 1.5x)`);
+}
+
+void main();
