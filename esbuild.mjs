@@ -1,4 +1,4 @@
-// Bundles each runtime into dist/: the CLI (plain Node). `--watch` rebuilds on change.
+// Bundles each runtime into dist/: the extension host, the CLI and its check workers (plain Node). `--watch` rebuilds on change.
 // Type-checking is separate (`npm run typecheck`); esbuild only strips types.
 import * as esbuild from 'esbuild';
 
@@ -12,6 +12,8 @@ const common = {
 };
 
 const builds = [
+  // The extension host bundle; `vscode` is provided by the editor at run time.
+  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' },
   // Worker threads of the parallel file check; loaded by path from dist/cli.js.
   { ...common, entryPoints: ['src/dataset/load/checkWorker.ts'], outfile: 'dist/checkWorker.js' },

@@ -11,6 +11,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { checkFile } from '../src/dataset/load/checkFile';
 import { loadCheckSetup } from '../src/dataset/load/checkSetup';
@@ -56,7 +57,7 @@ async function runPhase(phase: string, file: string): Promise<PhaseResult> {
     const flags = { model: MODEL };
     const setup = loadCheckSetup(ROOT, flags);
     let findings = 0;
-    const jobs = Math.min(2, require('node:os').availableParallelism() as number);
+    const jobs = Math.min(2, os.availableParallelism());
     const result = await checkFile(file, setup, { onFinding: () => void findings++ }, { jobs, setupSource: { datasetDir: ROOT, flags } });
     extra['jobs'] = jobs;
     examples = result.lines;

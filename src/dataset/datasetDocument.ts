@@ -13,10 +13,15 @@ import { resolveFinding, type Finding, type LineFinding, type RuleSetting } from
 
 interface LineState {
   text: string;
-  result: LineResult;
+  /** Undefined while the line waits in the pending queue. */
+  result: LineResult | undefined;
   /** Position in the document; kept current when lines are inserted or removed. */
   index: number;
+  /** Set when an edit replaced the line, so a pending check skips it. */
+  removed?: boolean;
 }
+
+const UNCHECKED: LineResult = { findings: [] };
 
 export interface DocumentSetup {
   context: CheckContext;
@@ -31,6 +36,8 @@ export class DatasetDocument {
   /** Lines by example hash, for duplicates; the lowest index is the first occurrence. */
   private readonly byHash = new Map<number, Set<LineState>>();
   private readonly overrides: Readonly<Record<string, RuleSetting>>;
+  /** Lines added with `defer`, checked in order by `checkPending`. */
+  private pending: LineState[] = [];
 
   constructor(private readonly setup: DocumentSetup, text = '') {
     this.overrides = setup.overrides ?? {};
@@ -41,24 +48,69 @@ export class DatasetDocument {
     return this.lines.length;
   }
 
-  /** Replaces the whole text. */
-  setText(text: string): void {
-    this.replaceLines(0, this.lines.length, splitDocumentLines(text));
+  /** The current text of a line (without its line break). */
+  lineText(line: number): string | undefined {
+    return this.lines[line]?.text;
+  }
+
+  /**
+   * Applies one editor change: the text between (startLine, startColumn) and (endLine, endColumn)
+   * is replaced by `text`. Changes of one event apply in sequence, as editors report them.
+   */
+  applyChange(start: { line: number; character: number }, end: { line: number; character: number }, text: string): void {
+    const before = (this.lines[start.line]?.text ?? '').slice(0, start.character);
+    const after = (this.lines[end.line]?.text ?? '').slice(end.character);
+    this.replaceLines(start.line, Math.min(end.line + 1, this.lines.length), splitDocumentLines(before + text + after));
+  }
+
+  /** Lines still waiting to be checked. */
+  get pendingLines(): number {
+    return this.pending.length;
+  }
+
+  /**
+   * Replaces the whole text. With `defer`, lines are only queued, so that a large document is
+   * checked in slices by {@link checkPending} without blocking the thread that owns it.
+   */
+  setText(text: string, options: { defer?: boolean } = {}): void {
+    this.replaceLines(0, this.lines.length, splitDocumentLines(text), options);
   }
 
   /**
    * Replaces lines [startLine, endLine) with `newLines`, re-checking only those. An editor change
    * of one range maps to one call: from the first to the last line it touched.
    */
-  replaceLines(startLine: number, endLine: number, newLines: readonly string[]): void {
+  replaceLines(startLine: number, endLine: number, newLines: readonly string[], options: { defer?: boolean } = {}): void {
     const removed = this.lines.slice(startLine, endLine);
-    for (const state of removed) this.forget(state);
-    const added = newLines.map((text) => ({ text, result: checkLine(text, this.setup.context), index: 0 }));
+    for (const state of removed) {
+      state.removed = true;
+      if (state.result) this.forget(state);
+    }
+    const added: LineState[] = newLines.map((text) => ({ text, result: options.defer ? undefined : checkLine(text, this.setup.context), index: 0 }));
     this.lines.splice(startLine, endLine - startLine, ...added);
     // Lines after the edit move only when the line count changed.
     const renumberTo = removed.length === added.length ? startLine + added.length : this.lines.length;
     for (let i = startLine; i < renumberTo; i++) this.lines[i]!.index = i;
-    for (const state of added) this.remember(state);
+    for (const state of added) {
+      if (state.result) this.remember(state);
+      else this.pending.push(state);
+    }
+    if (removed.length > 0 && this.pending.length > 0) this.pending = this.pending.filter((state) => !state.removed);
+  }
+
+  /** Checks queued lines until `budgetMs` has passed; returns how many are still queued. */
+  checkPending(budgetMs: number): number {
+    const deadline = performance.now() + budgetMs;
+    let done = 0;
+    while (done < this.pending.length) {
+      const state = this.pending[done++]!;
+      if (state.removed) continue;
+      state.result = checkLine(state.text, this.setup.context);
+      this.remember(state);
+      if ((done & 15) === 0 && performance.now() > deadline) break;
+    }
+    this.pending = this.pending.slice(done);
+    return this.pending.length;
   }
 
   /** Findings on one line (0-based), duplicates included. */
@@ -84,19 +136,20 @@ export class DatasetDocument {
   allFindings(): Finding[] {
     const all: Finding[] = [];
     for (let i = 0; i < this.lines.length; i++) {
-      if (this.lines[i]!.result.findings.length > 0 || this.isDuplicate(this.lines[i]!)) all.push(...this.lineFindings(i));
+      const state = this.lines[i]!;
+      if (state.result && (state.result.findings.length > 0 || this.isDuplicate(state))) all.push(...this.lineFindings(i));
     }
     return [...all, ...this.fileFindings()];
   }
 
-  /** The line's result (formats, token counts), for hovers and statistics. */
+  /** The line's result (formats, token counts), for hovers and statistics; undefined while pending. */
   lineResult(line: number): LineResult | undefined {
     return this.lines[line]?.result;
   }
 
   private ownFindings(state: LineState): LineFinding[] {
     // The empty line after a final newline is the file's end, not a blank example.
-    if (state.text === '' && state.index === this.lines.length - 1 && state.index > 0) return [];
+    if (!state.result || (state.text === '' && state.index === this.lines.length - 1 && state.index > 0)) return [];
     const first = this.firstOccurrence(state);
     return first === undefined ? state.result.findings : [...state.result.findings, duplicateFinding(state.text, first)];
   }
@@ -107,7 +160,7 @@ export class DatasetDocument {
 
   /** The line number of the first copy of this line's example, when this line is a later copy. */
   private firstOccurrence(state: LineState): number | undefined {
-    const hash = state.result.hash;
+    const hash = state.result?.hash;
     if (hash === undefined) return undefined;
     const group = this.byHash.get(hash);
     if (!group || group.size < 2) return undefined;
@@ -117,8 +170,9 @@ export class DatasetDocument {
   }
 
   private remember(state: LineState): void {
-    this.summary.add(state.result);
-    const hash = state.result.hash;
+    const result = state.result ?? UNCHECKED;
+    this.summary.add(result);
+    const hash = result.hash;
     if (hash === undefined) return;
     const group = this.byHash.get(hash);
     if (group) group.add(state);
@@ -126,8 +180,9 @@ export class DatasetDocument {
   }
 
   private forget(state: LineState): void {
-    this.summary.remove(state.result);
-    const hash = state.result.hash;
+    const result = state.result ?? UNCHECKED;
+    this.summary.remove(result);
+    const hash = result.hash;
     if (hash === undefined) return;
     const group = this.byHash.get(hash);
     group?.delete(state);

@@ -64,3 +64,32 @@ test('an edit re-checks only the lines it replaced', () => {
   assert.deepEqual(doc.lineFindings(10).map((f) => f.code), ['json/invalid']);
   assert.deepEqual(doc.lineResult(10), checkLine('{"messages": [}', FORMAT_ONLY));
 });
+
+test('deferred checking in slices gives the same findings, even with edits in between', () => {
+  const lines = Array.from({ length: 3000 }, (_, i) => (i % 500 === 7 ? '{"messages": [}' : line(i % 1000)));
+  const text = lines.join('\n');
+  const doc = new DatasetDocument({ context: FORMAT_ONLY });
+  doc.setText(text, { defer: true });
+  assert.equal(doc.pendingLines, 3000);
+  assert.deepEqual(doc.allFindings(), []);
+  doc.checkPending(0);
+  assert.ok(doc.pendingLines < 3000 && doc.pendingLines > 0, 'a zero budget still checks a slice, then yields');
+  doc.replaceLines(2000, 2002, ['{"text": "edited"}']);
+  lines.splice(2000, 2, '{"text": "edited"}');
+  while (doc.checkPending(5) > 0);
+  assertSameAsFresh(doc, lines.join('\n'));
+});
+
+test('editor changes by range apply in sequence, like an editor reports them', () => {
+  const lines = [line(1), line(2), line(3)];
+  const doc = new DatasetDocument({ context: FORMAT_ONLY }, lines.join('\n'));
+  // Two changes in one event, bottom first (as multi-cursor edits arrive): break line 3, join lines 1-2.
+  doc.applyChange({ line: 2, character: 1 }, { line: 2, character: 2 }, '');
+  doc.applyChange({ line: 0, character: lines[0]!.length }, { line: 1, character: 0 }, '');
+  const expected = [lines[0]! + lines[1]!, lines[2]!.slice(0, 1) + lines[2]!.slice(2)];
+  assert.deepEqual([doc.lineText(0), doc.lineText(1)], expected);
+  assert.equal(doc.lineCount, 2);
+  assertSameAsFresh(doc, expected.join('\n'));
+  doc.applyChange({ line: 1, character: 0 }, { line: 1, character: 0 }, `${line(4)}\n`);
+  assertSameAsFresh(doc, [expected[0], line(4), expected[1]].join('\n'));
+});

@@ -1,0 +1,137 @@
+/**
+ * Keeps diagnostics of open `.sft.jsonl` documents current: one {@link DatasetDocument} per
+ * document, fed with exactly the lines each edit touched. A document is first checked in time
+ * slices, so a large file never blocks the extension host; the project setup (template and
+ * tokenizer) is loaded once per project file and reloaded when sft-studio.json changes.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { affectsEditorSettings, readEditorSettings } from '../config';
+import { DatasetDocument } from '../dataset/datasetDocument';
+import { findProjectFile, loadCheckSetup, type CheckSetup } from '../dataset/load/checkSetup';
+import { PROJECT_FILE_NAME } from '../common/projectFile';
+import { setupDiagnostic, toDiagnostic } from './convert';
+
+export const LANGUAGE_ID = 'sft-jsonl';
+/** How long one slice of a first check may hold the extension host. */
+const SLICE_MS = 30;
+
+interface TrackedDocument {
+  model: DatasetDocument;
+  publishTimer?: NodeJS.Timeout;
+  sliceTimer?: NodeJS.Timeout;
+}
+
+export class DatasetDiagnostics implements vscode.Disposable {
+  private readonly collection = vscode.languages.createDiagnosticCollection('sft-studio');
+  private readonly tracked = new Map<string, TrackedDocument>();
+  private readonly setups = new Map<string, CheckSetup | Error>();
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly log: vscode.LogOutputChannel) {
+    this.disposables.push(
+      this.collection,
+      vscode.workspace.onDidOpenTextDocument((doc) => this.open(doc)),
+      vscode.workspace.onDidChangeTextDocument((event) => this.change(event)),
+      vscode.workspace.onDidCloseTextDocument((doc) => this.close(doc)),
+      vscode.workspace.onDidSaveTextDocument((doc) => {
+        if (path.basename(doc.fileName) === PROJECT_FILE_NAME) this.reloadAll();
+      }),
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (affectsEditorSettings(event)) this.reloadAll();
+      }),
+    );
+    for (const doc of vscode.workspace.textDocuments) this.open(doc);
+  }
+
+  /** Forgets every setup and checks every open dataset again (after sft-studio.json changes). */
+  reloadAll(): void {
+    this.setups.clear();
+    for (const doc of vscode.workspace.textDocuments) {
+      this.close(doc);
+      this.open(doc);
+    }
+  }
+
+  private open(doc: vscode.TextDocument): void {
+    if (doc.languageId !== LANGUAGE_ID || this.tracked.has(doc.uri.toString())) return;
+    if (!readEditorSettings(doc.uri).checkEnabled) return;
+    const setup = this.setupFor(doc);
+    if (setup instanceof Error) {
+      this.collection.set(doc.uri, [setupDiagnostic(setup.message)]);
+      return;
+    }
+    const model = new DatasetDocument({ context: setup.context, overrides: setup.overrides, notes: setup.notes });
+    model.setText(doc.getText(), { defer: true });
+    const tracked: TrackedDocument = { model };
+    this.tracked.set(doc.uri.toString(), tracked);
+    this.checkInSlices(doc.uri, tracked);
+  }
+
+  private change(event: vscode.TextDocumentChangeEvent): void {
+    const tracked = this.tracked.get(event.document.uri.toString());
+    if (!tracked) return;
+    // Each change names the range it replaced in the text as it was before; applied in order.
+    for (const change of event.contentChanges) tracked.model.applyChange(change.range.start, change.range.end, change.text);
+    if (tracked.model.pendingLines > 0) this.checkInSlices(event.document.uri, tracked);
+    this.schedulePublish(event.document.uri, tracked);
+  }
+
+  private close(doc: vscode.TextDocument): void {
+    const key = doc.uri.toString();
+    const tracked = this.tracked.get(key);
+    if (tracked) {
+      clearTimeout(tracked.publishTimer);
+      clearTimeout(tracked.sliceTimer);
+      this.tracked.delete(key);
+    }
+    this.collection.delete(doc.uri);
+  }
+
+  private checkInSlices(uri: vscode.Uri, tracked: TrackedDocument): void {
+    clearTimeout(tracked.sliceTimer);
+    const step = (): void => {
+      if (this.tracked.get(uri.toString()) !== tracked) return;
+      const left = tracked.model.checkPending(SLICE_MS);
+      if (left > 0) tracked.sliceTimer = setTimeout(step, 0);
+      else this.publish(uri, tracked);
+    };
+    tracked.sliceTimer = setTimeout(step, 0);
+  }
+
+  private schedulePublish(uri: vscode.Uri, tracked: TrackedDocument): void {
+    clearTimeout(tracked.publishTimer);
+    tracked.publishTimer = setTimeout(() => this.publish(uri, tracked), readEditorSettings(uri).debounceMs);
+  }
+
+  private publish(uri: vscode.Uri, tracked: TrackedDocument): void {
+    if (this.tracked.get(uri.toString()) !== tracked) return;
+    this.collection.set(uri, tracked.model.allFindings().map((finding) => toDiagnostic(finding, uri)));
+  }
+
+  /** The setup of the document's project; a broken project file comes back as an Error to show. */
+  private setupFor(doc: vscode.TextDocument): CheckSetup | Error {
+    const dir = path.dirname(doc.uri.fsPath);
+    const key = findProjectFile(dir) ?? `(none):${dir}`;
+    let setup = this.setups.get(key);
+    if (!setup) {
+      try {
+        setup = loadCheckSetup(dir, {});
+        this.log.info(`Loaded check setup for ${key}: template ${setup.context.template?.info.name ?? 'none'}, tokenizer ${setup.context.tokenizer ? 'yes' : 'no'}`);
+      } catch (error) {
+        setup = error instanceof Error ? error : new Error(String(error));
+        this.log.error(`Cannot load the check setup for ${doc.uri.fsPath}: ${setup.message}`);
+      }
+      this.setups.set(key, setup);
+    }
+    return setup;
+  }
+
+  dispose(): void {
+    for (const tracked of this.tracked.values()) {
+      clearTimeout(tracked.publishTimer);
+      clearTimeout(tracked.sliceTimer);
+    }
+    for (const disposable of this.disposables) disposable.dispose();
+  }
+}
