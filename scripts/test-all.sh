@@ -10,7 +10,7 @@ fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 echo "== build";        node esbuild.mjs
-echo "== type-check";   npx tsc -p .
+echo "== type-check";   npx tsc -p . && npx tsc -p webview
 echo "== lint";         npx eslint .
 echo "== unit, CLI and grammar tests"
 node test/run.mjs test/unit test/cli test/grammar 2>&1 | tee -a "$log"

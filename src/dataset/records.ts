@@ -6,7 +6,7 @@
  */
 import { getMember, toPlainValue, type JsonMember, type JsonNode, type JsonSpan } from './json/parseJson';
 import type { LineFinding } from './rules';
-import { messageRules, type MessageDialect, type ConversationFindings } from './checks/messageRules';
+import { messageRules, type MessageDialect } from './checks/messageRules';
 
 export type RecordFormat = 'messages' | 'prompt-completion' | 'text' | 'sharegpt' | 'alpaca';
 
@@ -102,18 +102,15 @@ const INTERPRETERS: Record<RecordFormat, Interpreter> = {
   messages(root, findings) {
     const member = getMember(root, 'messages')!;
     const tools = readTools(root, findings);
-    const result = readConversation(member, TRL_DIALECT, findings, { requireAssistant: true, trainAssistant: true });
+    const result = messageRules.readList(member, TRL_DIALECT, findings, { requireAssistant: true, trainAssistant: true });
     if (result) messageRules.checkSequence(result.messages, findings);
     return result && { format: 'messages', kind: 'chat', messages: result.messages, ...(tools ? { tools } : {}) };
   },
   sharegpt(root, findings) {
     const member = getMember(root, 'conversations')!;
-    findings.push({
-      code: 'format/convertible', start: member.keySpan.start, end: member.keySpan.end,
-      message: 'ShareGPT record ("conversations" with "from"/"value"): trainers expect "messages"; rewrite the file with `sft-studio convert FILE --out NEW`',
-    });
+    findings.push(convertibleFinding(member, 'ShareGPT record ("conversations" with "from"/"value")'));
     const tools = readTools(root, findings);
-    const result = readConversation(member, SHAREGPT_DIALECT, findings, { requireAssistant: true, trainAssistant: true });
+    const result = messageRules.readList(member, SHAREGPT_DIALECT, findings, { requireAssistant: true, trainAssistant: true });
     const system = getMember(root, 'system');
     if (result && system?.value.kind === 'string' && system.value.value.length > 0) {
       result.messages.unshift(plainMessage('system', system.value.value, system, false));
@@ -122,11 +119,7 @@ const INTERPRETERS: Record<RecordFormat, Interpreter> = {
     return result && { format: 'sharegpt', kind: 'chat', messages: result.messages, ...(tools ? { tools } : {}) };
   },
   alpaca(root, findings) {
-    const instruction = getMember(root, 'instruction')!;
-    findings.push({
-      code: 'format/convertible', start: instruction.keySpan.start, end: instruction.keySpan.end,
-      message: 'Alpaca record ("instruction"/"input"/"output"): trainers expect "messages"; rewrite the file with `sft-studio convert FILE --out NEW`',
-    });
+    findings.push(convertibleFinding(getMember(root, 'instruction')!, 'Alpaca record ("instruction"/"input"/"output")'));
     return readAlpaca(root, findings);
   },
   'prompt-completion'(root, findings) {
@@ -148,8 +141,8 @@ const INTERPRETERS: Record<RecordFormat, Interpreter> = {
     }
     if (prompt.value.kind === 'array' && completion.value.kind === 'array') {
       const tools = readTools(root, findings);
-      const promptPart = readConversation(prompt, TRL_DIALECT, findings, { requireAssistant: false, trainAssistant: false });
-      const completionPart = readConversation(completion, TRL_DIALECT, findings, { requireAssistant: true, trainAssistant: true });
+      const promptPart = messageRules.readList(prompt, TRL_DIALECT, findings, { requireAssistant: false, trainAssistant: false });
+      const completionPart = messageRules.readList(completion, TRL_DIALECT, findings, { requireAssistant: true, trainAssistant: true });
       if (!promptPart || !completionPart) return undefined;
       const messages = [...promptPart.messages, ...completionPart.messages];
       messageRules.checkSequence(messages, findings);
@@ -174,13 +167,11 @@ const INTERPRETERS: Record<RecordFormat, Interpreter> = {
   },
 };
 
-function readConversation(
-  member: JsonMember,
-  dialect: MessageDialect,
-  findings: LineFinding[],
-  options: { requireAssistant: boolean; trainAssistant: boolean },
-): ConversationFindings | undefined {
-  return messageRules.readList(member, dialect, findings, options);
+function convertibleFinding(key: JsonMember, what: string): LineFinding {
+  return {
+    code: 'format/convertible', start: key.keySpan.start, end: key.keySpan.end,
+    message: `${what}: trainers expect "messages"; rewrite the file with \`sft-studio convert FILE --out NEW\``,
+  };
 }
 
 function readTools(root: Extract<JsonNode, { kind: 'object' }>, findings: LineFinding[]): unknown[] | undefined {
