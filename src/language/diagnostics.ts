@@ -13,6 +13,12 @@ import { PROJECT_FILE_NAME } from '../common/projectFile';
 import { setupDiagnostic, toDiagnostic } from './convert';
 
 export const LANGUAGE_ID = 'sft-jsonl';
+
+/** Documents share a setup when they share a project file (or, without one, a folder). */
+function setupKey(doc: vscode.TextDocument): string {
+  const dir = path.dirname(doc.uri.fsPath);
+  return findProjectFile(dir) ?? `(no project file):${dir}`;
+}
 /** How long one slice of a first check may hold the extension host. */
 const SLICE_MS = 30;
 
@@ -56,7 +62,22 @@ export class DatasetDiagnostics implements vscode.Disposable {
   private open(doc: vscode.TextDocument): void {
     if (doc.languageId !== LANGUAGE_ID || this.tracked.has(doc.uri.toString())) return;
     if (!readEditorSettings(doc.uri).checkEnabled) return;
-    const setup = this.setupFor(doc);
+    const key = setupKey(doc);
+    const cached = this.setups.get(key);
+    if (cached) {
+      this.startTracking(doc, cached);
+      return;
+    }
+    // Loading a tokenizer takes a second or two: show it, and let the progress render first.
+    void vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'SFT Studio: loading the chat template and tokenizer' }, async () => {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      const setup = this.setups.get(key) ?? this.loadSetup(doc, key);
+      if (!doc.isClosed) this.startTracking(doc, setup);
+    });
+  }
+
+  private startTracking(doc: vscode.TextDocument, setup: CheckSetup | Error): void {
+    if (this.tracked.has(doc.uri.toString())) return;
     if (setup instanceof Error) {
       this.collection.set(doc.uri, [setupDiagnostic(setup.message)]);
       return;
@@ -109,21 +130,17 @@ export class DatasetDiagnostics implements vscode.Disposable {
     this.collection.set(uri, tracked.model.allFindings().map((finding) => toDiagnostic(finding, uri)));
   }
 
-  /** The setup of the document's project; a broken project file comes back as an Error to show. */
-  private setupFor(doc: vscode.TextDocument): CheckSetup | Error {
-    const dir = path.dirname(doc.uri.fsPath);
-    const key = findProjectFile(dir) ?? `(none):${dir}`;
-    let setup = this.setups.get(key);
-    if (!setup) {
-      try {
-        setup = loadCheckSetup(dir, {});
-        this.log.info(`Loaded check setup for ${key}: template ${setup.context.template?.info.name ?? 'none'}, tokenizer ${setup.context.tokenizer ? 'yes' : 'no'}`);
-      } catch (error) {
-        setup = error instanceof Error ? error : new Error(String(error));
-        this.log.error(`Cannot load the check setup for ${doc.uri.fsPath}: ${setup.message}`);
-      }
-      this.setups.set(key, setup);
+  /** Loads the setup of the document's project; a broken project file comes back as an Error to show. */
+  private loadSetup(doc: vscode.TextDocument, key: string): CheckSetup | Error {
+    let setup: CheckSetup | Error;
+    try {
+      setup = loadCheckSetup(path.dirname(doc.uri.fsPath), {});
+      this.log.info(`Loaded check setup for ${key}: template ${setup.context.template?.info.name ?? 'none'}, tokenizer ${setup.context.tokenizer ? 'yes' : 'no'}`);
+    } catch (error) {
+      setup = error instanceof Error ? error : new Error(String(error));
+      this.log.error(`Cannot load the check setup for ${doc.uri.fsPath}: ${setup.message}`);
     }
+    this.setups.set(key, setup);
     return setup;
   }
 
