@@ -1,0 +1,114 @@
+/**
+ * The building blocks of a Llama-family decoder, as transformers' `modeling_llama.py` computes
+ * them, in float32 TensorFlow.js.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * A frozen linear layer `y = x W^T + b`, stored pre-transposed as `Wt` (in, out) so the forward
+ * pass is a plain matMul. Its gradient with respect to x, `dy W`, is also a plain matMul against
+ * `W` (out, in), made once on first use: on WASM a matMul with a transposed operand runs about
+ * twelve times slower, and every gradient of a transposed product needs one.
+ */
+export class FrozenLinear {
+  private weight?: tf.Tensor2D;
+
+  constructor(readonly wt: tf.Tensor2D, readonly bias?: tf.Tensor1D) {}
+
+  /** (N, in) -> (N, out) */
+  apply(x: tf.Tensor2D): tf.Tensor2D {
+    const forward = (input: tf.Tensor, save: tf.GradSaveFunc): { value: tf.Tensor; gradFunc: (dy: tf.Tensor) => tf.Tensor } => {
+      save([]);
+      return { value: tf.matMul(input as tf.Tensor2D, this.wt), gradFunc: (dy) => tf.matMul(dy as tf.Tensor2D, this.weightForBackward()) };
+    };
+    const project = tf.customGrad(forward as unknown as Parameters<typeof tf.customGrad>[0]);
+    const y = project(x) as tf.Tensor2D;
+    return this.bias ? tf.add(y, this.bias) : y;
+  }
+
+  private weightForBackward(): tf.Tensor2D {
+    this.weight ??= tf.keep(tf.transpose(this.wt));
+    return this.weight;
+  }
+
+  dispose(): void {
+    this.wt.dispose();
+    this.bias?.dispose();
+    this.weight?.dispose();
+  }
+}
+
+/** RMSNorm (Zhang & Sennrich 2019): `x / sqrt(mean(x^2) + eps) * weight`, over the last axis. */
+export function rmsNorm(x: tf.Tensor2D, weight: tf.Tensor1D, eps: number): tf.Tensor2D {
+  const meanSquare = tf.mean(tf.square(x), -1, true);
+  return tf.mul(tf.mul(x, tf.rsqrt(tf.add(meanSquare, eps))), weight);
+}
+
+/** SiLU (swish): `x * sigmoid(x)`. */
+export function silu(x: tf.Tensor2D): tf.Tensor2D {
+  return tf.mul(x, tf.sigmoid(x));
+}
+
+/**
+ * RoPE tables for positions [start, start + length): cos and sin of `position * inv_freq`,
+ * each frequency repeated for both halves of the head (transformers' `cat((freqs, freqs))`).
+ * Angles are computed in float64 before rounding, as exactly as a float32 model can use them.
+ */
+export function ropeTables(invFreq: Float64Array, start: number, length: number): { cos: tf.Tensor2D; sin: tf.Tensor2D } {
+  const half = invFreq.length;
+  const cos = new Float32Array(length * half * 2);
+  const sin = new Float32Array(length * half * 2);
+  for (let t = 0; t < length; t++) {
+    for (let i = 0; i < half; i++) {
+      const angle = (start + t) * invFreq[i]!;
+      const c = Math.cos(angle);
+      const s = Math.sin(angle);
+      cos[t * half * 2 + i] = c;
+      cos[t * half * 2 + half + i] = c;
+      sin[t * half * 2 + i] = s;
+      sin[t * half * 2 + half + i] = s;
+    }
+  }
+  return { cos: tf.tensor2d(cos, [length, half * 2]), sin: tf.tensor2d(sin, [length, half * 2]) };
+}
+
+/**
+ * Rotary position embedding in Hugging Face's rotate-half layout (Su et al. 2021):
+ * `x * cos + rotate_half(x) * sin`, with `rotate_half([x1, x2]) = [-x2, x1]` over the halves
+ * of the head dimension. x: (B, heads, T, hd); cos, sin: (T, hd).
+ */
+export function applyRope(x: tf.Tensor4D, cos: tf.Tensor2D, sin: tf.Tensor2D): tf.Tensor4D {
+  const half = x.shape[3] / 2;
+  const [x1, x2] = tf.split(x, [half, half], 3);
+  const rotated = tf.concat([tf.neg(x2!), x1!], 3);
+  return tf.add(tf.mul(x, cos), tf.mul(rotated, sin));
+}
+
+/**
+ * Grouped-query attention shares each key/value head among `repeats` query heads
+ * (transformers' `repeat_kv`). x: (B, nKv, a, b) -> (B, nKv * repeats, a, b).
+ */
+export function repeatKv(x: tf.Tensor4D, repeats: number): tf.Tensor4D {
+  if (repeats === 1) return x;
+  const [batch, kvHeads, a, b] = x.shape;
+  const expanded = tf.tile(tf.reshape(x, [batch, kvHeads, 1, a, b]), [1, 1, repeats, 1, 1]); // (B, nKv, rep, a, b)
+  return tf.reshape(expanded, [batch, kvHeads * repeats, a, b]);
+}
+
+/**
+ * The additive causal mask for queries at positions [start, start + queries) over keys
+ * [0, start + queries): 0 where a query may attend, a large negative number elsewhere; with a
+ * sliding window, only the last `window` positions are visible.
+ */
+export function causalMask(start: number, queries: number, window?: number): tf.Tensor2D {
+  const keys = start + queries;
+  const mask = new Float32Array(queries * keys);
+  for (let q = 0; q < queries; q++) {
+    const position = start + q;
+    for (let k = 0; k < keys; k++) {
+      const visible = k <= position && (window === undefined || position - k < window);
+      if (!visible) mask[q * keys + k] = -1e30;
+    }
+  }
+  return tf.tensor2d(mask, [queries, keys]);
+}
