@@ -15,12 +15,12 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-imports': ['error', { paths: [vscodeOnlyInHost], patterns: [tfjsOnlyInTrainer] }],
     },
   },
   { files: HOST_FILES, rules: { 'no-restricted-imports': ['error', { patterns: [tfjsOnlyInTrainer] }] } },
-  { files: ['src/trainer/**'], rules: { 'no-restricted-imports': ['error', { paths: [vscodeOnlyInHost] }] } },
+  { files: ['src/trainer/**', 'test/trainer/**', 'bench/model.bench.ts'], rules: { 'no-restricted-imports': ['error', { paths: [vscodeOnlyInHost] }] } },
   {
     files: ['webview/**'],
     rules: { 'no-restricted-imports': ['error', { paths: [vscodeOnlyInHost], patterns: [tfjsOnlyInTrainer, { group: ['../src/dataset/*', '../src/trainer/*', 'node:*'], message: 'The webview runs in a browser: import only from src/common.' }] }] },

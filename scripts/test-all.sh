@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: npm packages, type-check, lint, build, unit / CLI /
-# grammar tests, then the real-editor tests (which install code-server and Chromium themselves).
+# grammar / trainer tests (Debian's PyTorch is the trainer's reference), then the real-editor
+# tests (which install code-server and Chromium themselves).
 # The last line totals every test run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,8 +13,9 @@ trap 'rm -f "$log"' EXIT
 echo "== build";        node esbuild.mjs
 echo "== type-check";   npx tsc -p . && npx tsc -p webview
 echo "== lint";         npx eslint .
-echo "== unit, CLI and grammar tests"
-node test/run.mjs test/unit test/cli test/grammar 2>&1 | tee -a "$log"
+echo "== unit, CLI, grammar and trainer tests"
+bash scripts/setup-reference.sh
+node test/run.mjs test/unit test/cli test/grammar test/trainer 2>&1 | tee -a "$log"
 echo "== real-editor tests (code-server + Chromium)"
 bash scripts/test-editor.sh 2>&1 | tee -a "$log"
 unit_pass=$(grep -oP '^ℹ pass \K\d+' "$log" | tail -1)

@@ -3,7 +3,7 @@
  * 1 problems found in the data, 2 a usage problem (bad flag, missing file, unreadable model).
  * Training commands will be loaded lazily here so that `check` never pays for TensorFlow.js.
  */
-import { SetupError } from '../dataset/load/setupError';
+import * as path from 'node:path';
 import { UsageError } from './args';
 import { runCheck } from './commands/check';
 import { runConvert } from './commands/convert';
@@ -26,6 +26,13 @@ Usage:
       Rewrite ShareGPT and Alpaca lines as {"messages": [...]}; other lines are copied unchanged.
   sft-studio templates [--format text|json]
       List the built-in chat templates.
+  sft-studio generate --model DIR (--prompt TEXT | --messages JSON) [--max-new-tokens N]
+                   [--temperature T] [--top-p P] [--seed N] [--template NAME] [--backend B]
+      Generate a reply with a Llama, Mistral, Qwen2 or Phi-3 model folder (safetensors).
+  sft-studio forward --model DIR --ids 1,415,2 [--backend B] [--format json|text]
+      Print the logits at every position: {"logits": [[...]]}.
+
+--backend        auto (default), wasm, webgpu, tensorflow or cpu
 
 --model DIR      a Hugging Face model folder (tokenizer.json, tokenizer_config.json)
 --template NAME  a built-in template name, or a path to a .jinja file; overrides the model's
@@ -40,6 +47,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       case 'render': return await runRender(rest, io);
       case 'convert': return await runConvert(rest, io);
       case 'templates': return runTemplates(rest, io);
+      case 'generate': return await trainerCommands().runGenerate(rest, io);
+      case 'forward': return await trainerCommands().runForward(rest, io);
       case undefined:
       case 'help':
       case '--help':
@@ -47,13 +56,32 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
         io.stdout(HELP);
         return command === undefined ? 2 : 0;
       default:
-        throw new UsageError(`Unknown command "${command}": use check, render, convert or templates (see sft-studio --help)`);
+        throw new UsageError(`Unknown command "${command}": use check, render, convert, templates, generate or forward (see sft-studio --help)`);
     }
   } catch (error) {
-    if (error instanceof UsageError || error instanceof SetupError) {
+    if (isUserError(error)) {
       io.stderr(`sft-studio: ${error.message}\n`);
       return 2;
     }
     throw error;
   }
+}
+
+type TrainerCommands = typeof import('./trainerCommands');
+
+/** Loads the TensorFlow.js commands only when one is called: a separate bundle next to this one. */
+function trainerCommands(): TrainerCommands {
+  const file = __filename.endsWith('.ts') ? './trainerCommands' : path.join(__dirname, 'trainerCommands.js');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a run-time path keeps the bundles apart
+  return require(file) as TrainerCommands;
+}
+
+/**
+ * Problems the user must fix (a bad flag, project file, model folder, or a missing backend) exit
+ * with 2 and a message. Matched by name: the trainer bundle has its own copies of these classes.
+ */
+const USER_ERRORS = new Set(['UsageError', 'SetupError', 'ModelConfigError', 'WeightsError', 'BackendError']);
+
+function isUserError(error: unknown): error is Error {
+  return error instanceof Error && USER_ERRORS.has(error.name);
 }

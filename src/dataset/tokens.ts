@@ -75,8 +75,22 @@ export class TextTokenizer {
     return { ids, offsets, approximate };
   }
 
+  /** Token ids with the tokenizer's own special tokens added (BOS where it adds one). */
+  encodeWithSpecialTokens(text: string): number[] {
+    return this.tokenizer.encode(text, { add_special_tokens: true }).ids;
+  }
+
   decodeToken(id: number): string {
     return this.tokenizer.decode([id], { skip_special_tokens: false });
+  }
+
+  decode(ids: readonly number[], options: { skipSpecialTokens?: boolean } = {}): string {
+    return this.tokenizer.decode([...ids], { skip_special_tokens: options.skipSpecialTokens ?? false });
+  }
+
+  /** The id of a token given its text, such as "<|eot_id|>"; undefined when it is not one token. */
+  tokenId(text: string): number | undefined {
+    return this.tokenizer.token_to_id(text);
   }
 
   private detectAddedBos(): boolean {

@@ -8,7 +8,9 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
+// Importing a binding keeps the module, whose loading registers the backend; a bare import is
+// dropped by the bundler because the package declares itself free of side effects.
+import { version_cpu as cpuBackendVersion } from '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 
 export type BackendName = 'wasm' | 'webgpu' | 'tensorflow' | 'cpu';
@@ -53,7 +55,7 @@ const SETUPS: Record<BackendName, BackendSetup> = {
     return (await tf.setBackend('wasm')) ? undefined : 'the WebAssembly backend failed to start';
   },
   async cpu() {
-    return (await tf.setBackend('cpu')) ? undefined : 'the CPU backend failed to start';
+    return (await tf.setBackend('cpu')) ? undefined : `the CPU backend (${cpuBackendVersion}) failed to start`;
   },
 };
 

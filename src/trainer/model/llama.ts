@@ -90,19 +90,20 @@ export class LlamaModel {
    * Runs tokens through the model after the positions already in `cache`, appending their keys
    * and values to it. ids: B rows of T tokens. Returns logits (B, T, V); the caller disposes them.
    */
-  forward(ids: readonly (readonly number[])[], cache: KvCache = this.emptyCache()): tf.Tensor3D {
+  forward(ids: readonly (readonly number[])[], cache?: KvCache): tf.Tensor3D {
     const batch = ids.length;
     const steps = ids[0]!.length;
-    const start = cache.length;
+    const start = cache?.length ?? 0;
     const c = this.config;
-    const updated: KvCache['layers'] = [];
+    // Keys and values outlive this call only when a cache will hold them.
+    const updated: KvCache['layers'] | undefined = cache ? [] : undefined;
     const logits = tf.tidy(() => {
       const flatIds = tf.tensor1d(ids.flat(), 'int32');
       let hidden = tf.gather(this.embedding, flatIds) as tf.Tensor2D; // (B*T, H)
       const { cos, sin } = ropeTables(this.invFreq, start, steps);
       const mask = causalMask(start, steps, c.slidingWindow);
       this.layers.forEach((layer, index) => {
-        const previous = cache.layers[index];
+        const previous = cache?.layers[index];
         const attended = this.attention(layer, rmsNorm(hidden, layer.inputNorm, c.rmsNormEps), batch, steps, cos, sin, mask, previous, updated, index);
         hidden = tf.add(hidden, attended) as tf.Tensor2D;
         const normed = rmsNorm(hidden, layer.postAttentionNorm, c.rmsNormEps);
@@ -111,19 +112,28 @@ export class LlamaModel {
       const out = tf.matMul(rmsNorm(hidden, this.finalNorm, c.rmsNormEps), this.lmHeadT); // (B*T, V)
       return tf.reshape(out, [batch, steps, c.vocabSize]) as tf.Tensor3D;
     });
-    for (const old of cache.layers) {
-      old.keysT.dispose();
-      old.values.dispose();
+    if (cache && updated) {
+      this.disposeCache(cache);
+      cache.layers = updated;
+      cache.length = start + steps;
     }
-    cache.layers = updated;
-    cache.length = start + steps;
     return logits;
+  }
+
+  /** The logits at every position of one sequence, as plain arrays (for `sft-studio forward`). */
+  logitsOf(ids: readonly number[]): number[][] {
+    const logits = this.forward([ids]);
+    try {
+      return (logits.arraySync() as number[][][])[0]!;
+    } finally {
+      logits.dispose();
+    }
   }
 
   /** Self-attention of one layer over the new positions and the cached ones. x: (B*T, H). */
   private attention(
     layer: DecoderLayer, x: tf.Tensor2D, batch: number, steps: number, cos: tf.Tensor2D, sin: tf.Tensor2D, mask: tf.Tensor2D,
-    previous: KvCache['layers'][number] | undefined, updated: KvCache['layers'], index: number,
+    previous: KvCache['layers'][number] | undefined, updated: KvCache['layers'] | undefined, index: number,
   ): tf.Tensor2D {
     const { numHeads: nH, numKvHeads: nKv, headDim: hd } = this.config;
     const heads = (t: tf.Tensor2D, n: number): tf.Tensor4D => tf.transpose(tf.reshape(t, [batch, steps, n, hd]), [0, 2, 1, 3]); // (B, n, T, hd)
@@ -133,7 +143,7 @@ export class LlamaModel {
     const newKeysT = tf.transpose(k, [0, 1, 3, 2]); // (B, nKv, hd, T)
     const keysT = previous ? tf.concat([previous.keysT, newKeysT], 3) : newKeysT; // (B, nKv, hd, S)
     const values = previous ? tf.concat([previous.values, v], 2) : v; // (B, nKv, S, hd)
-    updated[index] = { keysT: tf.keep(keysT), values: tf.keep(values) };
+    if (updated) updated[index] = { keysT: tf.keep(keysT), values: tf.keep(values) };
     const repeats = nH / nKv;
     const scores = tf.add(tf.mul(tf.matMul(q, repeatKv(keysT, repeats)), 1 / Math.sqrt(hd)), mask); // (B, nH, T, S)
     const context = tf.matMul(tf.softmax(scores), repeatKv(values, repeats)); // (B, nH, T, hd)

@@ -1,0 +1,6 @@
+/**
+ * The commands that need TensorFlow.js, in their own bundle (dist/trainerCommands.js) so that
+ * `check`, `render` and `convert` never load it.
+ */
+export { runGenerate } from './commands/generate';
+export { runForward } from './commands/forward';

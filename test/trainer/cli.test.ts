@@ -1,0 +1,59 @@
+/** `sft-studio forward` and `generate` as scripts use them, through the built CLI. */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { ROOT } from '../helpers';
+import { reference, tinyModel } from './helpers';
+
+const BIN = path.join(ROOT, 'bin', 'sft-studio');
+
+function run(args: string[]): { code: number; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+test('forward prints the logits at every position, matching the reference', () => {
+  const dir = tinyModel({ architecture: 'qwen2', sharpened: true });
+  const ids = [1, 415, 2936, 9060];
+  const { code, stdout, stderr } = run(['forward', '--model', dir, '--ids', ids.join(','), '--format', 'json']);
+  assert.equal(code, 0, stderr);
+  assert.match(stderr, /^backend: wasm\ntensorflow skipped: neither @tensorflow\/tfjs-node-gpu nor @tensorflow\/tfjs-node is installed/);
+  const logits = (JSON.parse(stdout) as { logits: number[][] }).logits;
+  assert.equal(logits.length, ids.length);
+  const expected = reference(dir, ids).logprobs;
+  logits.forEach((row, t) => {
+    const max = Math.max(...row);
+    const logSumExp = max + Math.log(row.reduce((sum, v) => sum + Math.exp(v - max), 0));
+    row.forEach((value, i) => assert.ok(Math.abs(value - logSumExp - expected[t]![i]!) < 1e-3));
+  });
+});
+
+test('generate formats the prompt with the chat template and is reproducible with a seed', () => {
+  const dir = tinyModel({ architecture: 'llama', sharpened: true });
+  const args = ['generate', '--model', dir, '--messages', '[{"role": "user", "content": "Define dog."}]', '--max-new-tokens', '6', '--temperature', '0.8', '--top-p', '0.9', '--seed', '5'];
+  const first = run(args);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stderr, /\d+ prompt tokens in [\d.]+ s; 6 new tokens at [\d.]+ tokens\/s; stopped by max-new-tokens/);
+  assert.equal(run(args).stdout, first.stdout);
+  assert.ok(first.stdout.trim().length > 0);
+});
+
+test('bad generate and forward input exits 2 with a message', () => {
+  const dir = tinyModel({ architecture: 'llama' });
+  const cases: Array<[string[], RegExp]> = [
+    [['generate', '--prompt', 'hi'], /needs --model/],
+    [['generate', '--model', dir], /exactly one of --prompt TEXT or --messages JSON/],
+    [['generate', '--model', dir, '--messages', '[oops'], /--messages is not valid JSON/],
+    [['generate', '--model', dir, '--prompt', 'x', '--temperature', '-1'], /--temperature must be a number from 0/],
+    [['generate', '--model', dir, '--prompt', 'x', '--backend', 'tensorflow'], /No backend could start: tensorflow: neither/],
+    [['forward', '--model', dir, '--ids', '1,x'], /comma-separated token ids/],
+    [['forward', '--model', dir, '--ids', '99999'], /outside the vocabulary/],
+    [['forward', '--model', path.join(dir, 'nope'), '--ids', '1'], /has no config.json/],
+  ];
+  for (const [args, message] of cases) {
+    const { code, stderr } = run(args);
+    assert.equal(code, 2, `${args.join(' ')}: ${stderr}`);
+    assert.match(stderr, message, args.join(' '));
+  }
+});

@@ -1,0 +1,44 @@
+/** Shared trainer-test helpers: tiny models in a temp folder, the backend, the PyTorch reference. */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { initBackend } from '../../src/trainer/backend';
+import { writeTinyModel, type TinyModelOptions } from '../fixtures/tinyModels';
+import { ROOT } from '../helpers';
+
+const modelsRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'sft-models-'));
+process.on('exit', () => fs.rmSync(modelsRoot, { recursive: true, force: true }));
+
+let backendReady: Promise<unknown> | undefined;
+export function useWasm(): Promise<unknown> {
+  backendReady ??= initBackend('wasm');
+  return backendReady;
+}
+
+const written = new Map<string, string>();
+export function tinyModel(options: TinyModelOptions): string {
+  const key = JSON.stringify(options);
+  let dir = written.get(key);
+  if (!dir) {
+    dir = writeTinyModel(path.join(modelsRoot, `m${written.size}`), options);
+    written.set(key, dir);
+  }
+  return dir;
+}
+
+/** Debian's python3 with python3-torch (scripts/setup-reference.sh installs it). */
+export const REFERENCE_PYTHON = '/usr/bin/python3';
+
+export interface ReferenceResult {
+  logprobs: number[][];
+  greedy: number[];
+  margins: number[];
+}
+
+/** The float64 PyTorch reference (test/reference/hf_reference.py) on the same folder. */
+export function reference(modelDir: string, ids: readonly number[], greedySteps = 0): ReferenceResult {
+  const script = path.join(ROOT, 'test', 'reference', 'hf_reference.py');
+  const output = execFileSync(REFERENCE_PYTHON, [script, modelDir, ids.join(','), String(greedySteps)], { maxBuffer: 1 << 28 });
+  return JSON.parse(output.toString()) as ReferenceResult;
+}
