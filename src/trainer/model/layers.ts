@@ -85,17 +85,6 @@ export function applyRope(x: tf.Tensor4D, cos: tf.Tensor2D, sin: tf.Tensor2D): t
 }
 
 /**
- * Grouped-query attention shares each key/value head among `repeats` query heads
- * (transformers' `repeat_kv`). x: (B, nKv, a, b) -> (B, nKv * repeats, a, b).
- */
-export function repeatKv(x: tf.Tensor4D, repeats: number): tf.Tensor4D {
-  if (repeats === 1) return x;
-  const [batch, kvHeads, a, b] = x.shape;
-  const expanded = tf.tile(tf.reshape(x, [batch, kvHeads, 1, a, b]), [1, 1, repeats, 1, 1]); // (B, nKv, rep, a, b)
-  return tf.reshape(expanded, [batch, kvHeads * repeats, a, b]);
-}
-
-/**
  * The additive causal mask for queries at positions [start, start + queries) over keys
  * [0, start + queries): 0 where a query may attend, a large negative number elsewhere; with a
  * sliding window, only the last `window` positions are visible.

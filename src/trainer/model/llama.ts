@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { ModelConfigError, parseModelConfig, ropeInverseFrequencies, type ModelConfig } from './config';
-import { applyRope, causalMask, FrozenLinear, repeatKv, rmsNorm, ropeTables, silu } from './layers';
+import { applyRope, causalMask, FrozenLinear, rmsNorm, ropeTables, silu } from './layers';
 import { ModelWeights } from '../weights/modelWeights';
 import { layerTensorNames } from '../weights/hfNames';
 
@@ -144,9 +144,14 @@ export class LlamaModel {
     const keysT = previous ? tf.concat([previous.keysT, newKeysT], 3) : newKeysT; // (B, nKv, hd, S)
     const values = previous ? tf.concat([previous.values, v], 2) : v; // (B, nKv, S, hd)
     if (updated) updated[index] = { keysT: tf.keep(keysT), values: tf.keep(values) };
+    // Grouped-query attention without copying keys: query heads that share a KV head are
+    // stacked as extra rows, (B, nH, T, hd) -> (B, nKv, rep*T, hd), which is repeat_kv's
+    // arithmetic (query head h reads KV head h / rep) with one matMul per KV head.
     const repeats = nH / nKv;
-    const scores = tf.add(tf.mul(tf.matMul(q, repeatKv(keysT, repeats)), 1 / Math.sqrt(hd)), mask); // (B, nH, T, S)
-    const context = tf.matMul(tf.softmax(scores), repeatKv(values, repeats)); // (B, nH, T, hd)
+    const grouped = tf.reshape(q, [batch, nKv, repeats * steps, hd]);
+    const scores = tf.reshape(tf.mul(tf.matMul(grouped, keysT), 1 / Math.sqrt(hd)), [batch, nKv, repeats, steps, -1]); // (B, nKv, rep, T, S)
+    const weights = tf.reshape(tf.softmax(tf.add(scores, mask)), [batch, nKv, repeats * steps, -1]);
+    const context = tf.reshape(tf.matMul(weights, values), [batch, nH, steps, hd]); // (B, nH, T, hd)
     const merged = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [batch * steps, nH * hd]) as tf.Tensor2D; // (B*T, nH*hd)
     return layer.o.apply(merged);
   }
@@ -177,9 +182,23 @@ function track<T extends tf.Tensor>(created: tf.Tensor[], tensor: T): T {
   return tensor;
 }
 
-/** (rows, cols) row-major values -> a (cols, rows) tensor. */
+/**
+ * (rows, cols) row-major values -> a (cols, rows) tensor. Transposed in JavaScript before the
+ * upload: on WASM a transpose on the backend would hold both copies in a heap that never shrinks.
+ */
 function transposed(values: Float32Array, rows: number, cols: number): tf.Tensor2D {
-  return tf.tidy(() => tf.transpose(tf.tensor2d(values, [rows, cols])));
+  const out = new Float32Array(values.length);
+  const block = 64; // cache-friendly tiles
+  for (let r0 = 0; r0 < rows; r0 += block) {
+    for (let c0 = 0; c0 < cols; c0 += block) {
+      const rEnd = Math.min(rows, r0 + block);
+      const cEnd = Math.min(cols, c0 + block);
+      for (let r = r0; r < rEnd; r++) {
+        for (let c = c0; c < cEnd; c++) out[c * rows + r] = values[r * cols + c]!;
+      }
+    }
+  }
+  return tf.tensor2d(out, [cols, rows]);
 }
 
 function loadLayer(config: ModelConfig, weights: ModelWeights, index: number, created: tf.Tensor[]): DecoderLayer {
