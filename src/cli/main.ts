@@ -31,6 +31,8 @@ Usage:
       Generate a reply with a Llama, Mistral, Qwen2 or Phi-3 model folder (safetensors).
   sft-studio forward --model DIR --ids 1,415,2 [--backend B] [--format json|text]
       Print the logits at every position: {"logits": [[...]]}.
+  sft-studio export-gguf --model DIR --out FILE.gguf [--dtype f32|f16] [--force]
+      Write the model as GGUF for llama.cpp, Ollama and LM Studio.
 
 --backend        auto (default), wasm, webgpu, tensorflow or cpu
 
@@ -49,6 +51,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       case 'templates': return runTemplates(rest, io);
       case 'generate': return await trainerCommands().runGenerate(rest, io);
       case 'forward': return await trainerCommands().runForward(rest, io);
+      case 'export-gguf': return trainerCommands().runExportGguf(rest, io);
       case undefined:
       case 'help':
       case '--help':
@@ -56,7 +59,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
         io.stdout(HELP);
         return command === undefined ? 2 : 0;
       default:
-        throw new UsageError(`Unknown command "${command}": use check, render, convert, templates, generate or forward (see sft-studio --help)`);
+        throw new UsageError(`Unknown command "${command}": use check, render, convert, templates, generate, forward or export-gguf (see sft-studio --help)`);
     }
   } catch (error) {
     if (isUserError(error)) {

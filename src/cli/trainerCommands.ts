@@ -1,6 +1,7 @@
 /**
- * The commands that need TensorFlow.js, in their own bundle (dist/trainerCommands.js) so that
+ * The model commands (generate, forward, export-gguf), in their own bundle (dist/trainerCommands.js) so that
  * `check`, `render` and `convert` never load it.
  */
 export { runGenerate } from './commands/generate';
 export { runForward } from './commands/forward';
+export { runExportGguf } from './commands/exportGguf';

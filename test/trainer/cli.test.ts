@@ -1,6 +1,7 @@
 /** `sft-studio forward` and `generate` as scripts use them, through the built CLI. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { ROOT } from '../helpers';
@@ -56,4 +57,20 @@ test('bad generate and forward input exits 2 with a message', () => {
     assert.equal(code, 2, `${args.join(' ')}: ${stderr}`);
     assert.match(stderr, message, args.join(' '));
   }
+});
+
+test('export-gguf writes a GGUF file and never overwrites one without --force', () => {
+  const dir = tinyModel({ architecture: 'qwen2' });
+  const out = path.join(dir, 'cli.gguf');
+  const first = run(['export-gguf', '--model', dir, '--out', out]);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stderr, /cli\.gguf: \d+ tensors, [\d.]+ MB \(f32\)/);
+  const bytes = fs.readFileSync(out);
+  assert.equal(bytes.subarray(0, 4).toString('ascii'), 'GGUF');
+  assert.equal(bytes.readUInt32LE(4), 3);
+  const again = run(['export-gguf', '--model', dir, '--out', out]);
+  assert.equal(again.code, 2);
+  assert.match(again.stderr, /already exists/);
+  assert.equal(run(['export-gguf', '--model', dir, '--out', out, '--force', '--dtype', 'f16']).code, 0);
+  assert.match(run(['export-gguf', '--model', dir, '--out', out, '--force', '--dtype', 'q4']).stderr, /--dtype must be one of f32, f16/);
 });

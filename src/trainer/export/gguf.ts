@@ -1,0 +1,307 @@
+/**
+ * Exports a Hugging Face model folder as a GGUF file (format version 3) that llama.cpp, Ollama
+ * and LM Studio load, following llama.cpp's own converter (convert_hf_to_gguf.py):
+ *
+ * - tensor names `token_embd`, `blk.N.attn_q` ..., dims written innermost first (a PyTorch
+ *   (out, in) weight is GGUF ne = [in, out]), data aligned to 32 bytes;
+ * - for `llama` and `mistral`, the rows of each head of Q and K are permuted from Hugging Face's
+ *   rotate-half layout to llama.cpp's interleaved one; `qwen2` and `phi3` run with NEOX-style RoPE
+ *   in llama.cpp and are written unpermuted;
+ * - Llama 3 RoPE scaling becomes the `rope_freqs` tensor of per-frequency divisors;
+ * - the tokenizer from tokenizer.json: SentencePiece-style vocabularies as `llama`, byte-level
+ *   BPE as `gpt2` with merges; the chat template goes along.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseModelConfig, type ModelConfig } from '../model/config';
+import { layerTensorNames } from '../weights/hfNames';
+import { ModelWeights } from '../weights/modelWeights';
+import { WeightsError } from '../weights/safetensors';
+import { ggufTokenizerMetadata } from './ggufTokenizer';
+
+/** GGUF metadata value types. */
+export const GgufType = { UINT32: 4, INT32: 5, FLOAT32: 6, BOOL: 7, STRING: 8, ARRAY: 9, UINT64: 10 } as const;
+type T = typeof GgufType;
+
+export type GgufValue =
+  | { type: T['UINT32'] | T['INT32'] | T['FLOAT32'] | T['UINT64']; value: number }
+  | { type: T['BOOL']; value: boolean }
+  | { type: T['STRING']; value: string }
+  | { type: T['ARRAY']; itemType: T['STRING']; value: readonly string[] }
+  | { type: T['ARRAY']; itemType: T['FLOAT32'] | T['INT32']; value: ArrayLike<number> };
+
+const ALIGNMENT = 32;
+/** ggml tensor types. */
+const GGML_F32 = 0;
+const GGML_F16 = 1;
+
+interface GgufTensor {
+  name: string;
+  /** PyTorch order, outermost first. */
+  shape: number[];
+  values: () => Float32Array;
+}
+
+export interface GgufExportOptions {
+  /** Storage type of 2-D weights; norms and biases stay F32, as llama.cpp's converter keeps them. */
+  dtype: 'f32' | 'f16';
+}
+
+const LLAMA_CPP_ARCH: Record<ModelConfig['architecture'], string> = { llama: 'llama', mistral: 'llama', qwen2: 'qwen2', phi3: 'phi3' };
+
+export function exportGguf(modelDir: string, outFile: string, options: GgufExportOptions): { tensors: number; bytes: number } {
+  const configPath = path.join(modelDir, 'config.json');
+  if (!fs.existsSync(configPath)) throw new WeightsError(`${modelDir} has no config.json: is it a Hugging Face model folder?`);
+  const config = parseModelConfig(JSON.parse(fs.readFileSync(configPath, 'utf8')), configPath);
+  const weights = ModelWeights.open(modelDir);
+  try {
+    const arch = LLAMA_CPP_ARCH[config.architecture];
+    const metadata = new Map<string, GgufValue>([
+      ['general.architecture', { type: GgufType.STRING, value: arch }],
+      ['general.name', { type: GgufType.STRING, value: path.basename(path.resolve(modelDir)) }],
+      ['general.file_type', { type: GgufType.UINT32, value: options.dtype === 'f16' ? 1 : 0 }],
+      ['general.alignment', { type: GgufType.UINT32, value: ALIGNMENT }],
+      ...hyperparameters(arch, config),
+      ...ggufTokenizerMetadata(modelDir, config),
+    ]);
+    const tensors = modelTensors(config, weights);
+    return writeGguf(outFile, metadata, tensors, options.dtype);
+  } finally {
+    weights.close();
+  }
+}
+
+function hyperparameters(arch: string, c: ModelConfig): Array<[string, GgufValue]> {
+  const u32 = (value: number): GgufValue => ({ type: GgufType.UINT32, value });
+  const f32 = (value: number): GgufValue => ({ type: GgufType.FLOAT32, value });
+  const entries: Array<[string, GgufValue]> = [
+    [`${arch}.context_length`, u32(c.maxPositionEmbeddings)],
+    [`${arch}.embedding_length`, u32(c.hiddenSize)],
+    [`${arch}.block_count`, u32(c.numLayers)],
+    [`${arch}.feed_forward_length`, u32(c.intermediateSize)],
+    [`${arch}.attention.head_count`, u32(c.numHeads)],
+    [`${arch}.attention.head_count_kv`, u32(c.numKvHeads)],
+    [`${arch}.attention.layer_norm_rms_epsilon`, f32(c.rmsNormEps)],
+    [`${arch}.rope.freq_base`, f32(c.ropeTheta)],
+    [`${arch}.rope.dimension_count`, u32(c.headDim)],
+    [`${arch}.vocab_size`, u32(c.vocabSize)],
+  ];
+  if (arch === 'llama' && c.headDim !== c.hiddenSize / c.numHeads) {
+    entries.push([`${arch}.attention.key_length`, u32(c.headDim)], [`${arch}.attention.value_length`, u32(c.headDim)]);
+  }
+  if (arch === 'phi3') entries.push([`${arch}.rope.scaling.original_context_length`, u32(c.maxPositionEmbeddings)]);
+  return entries;
+}
+
+function modelTensors(c: ModelConfig, weights: ModelWeights): GgufTensor[] {
+  const { hiddenSize: h, intermediateSize: inter, numHeads: nH, numKvHeads: nKv, headDim: hd, vocabSize: vocab } = c;
+  const tensor = (name: string, source: string, shape: number[], transform?: (values: Float32Array) => Float32Array): GgufTensor => ({
+    name, shape, values: () => (transform ? transform(weights.read(source, shape)) : weights.read(source, shape)),
+  });
+  const permuteRows = c.architecture === 'llama' || c.architecture === 'mistral';
+  const list: GgufTensor[] = [tensor('token_embd.weight', 'model.embed_tokens.weight', [vocab, h])];
+  if (c.ropeScaling) list.push({ name: 'rope_freqs.weight', shape: [hd / 2], values: () => llama3RopeFactors(c) });
+  for (let i = 0; i < c.numLayers; i++) {
+    const n = layerTensorNames(c.architecture, i);
+    const b = `blk.${i}`;
+    list.push(tensor(`${b}.attn_norm.weight`, n.inputNorm, [h]));
+    if (n.qkv) {
+      list.push(tensor(`${b}.attn_qkv.weight`, n.qkv, [(nH + 2 * nKv) * hd, h]));
+    } else {
+      list.push(tensor(`${b}.attn_q.weight`, n.q!, [nH * hd, h], permuteRows ? (v) => interleaveRopeRows(v, nH, h) : undefined));
+      list.push(tensor(`${b}.attn_k.weight`, n.k!, [nKv * hd, h], permuteRows ? (v) => interleaveRopeRows(v, nKv, h) : undefined));
+      list.push(tensor(`${b}.attn_v.weight`, n.v!, [nKv * hd, h]));
+      if (c.qkvBias) {
+        list.push(tensor(`${b}.attn_q.bias`, n.qBias!, [nH * hd], permuteRows ? (v) => interleaveRopeRows(v, nH, 1) : undefined));
+        list.push(tensor(`${b}.attn_k.bias`, n.kBias!, [nKv * hd], permuteRows ? (v) => interleaveRopeRows(v, nKv, 1) : undefined));
+        list.push(tensor(`${b}.attn_v.bias`, n.vBias!, [nKv * hd]));
+      }
+    }
+    list.push(tensor(`${b}.attn_output.weight`, n.o, [h, nH * hd]));
+    if (c.outputBias) list.push(tensor(`${b}.attn_output.bias`, n.oBias, [h]));
+    list.push(tensor(`${b}.ffn_norm.weight`, n.postAttentionNorm, [h]));
+    if (n.gateUp) {
+      list.push(tensor(`${b}.ffn_up.weight`, n.gateUp, [2 * inter, h])); // llama.cpp splits Phi-3's fused gate_up itself
+    } else {
+      list.push(tensor(`${b}.ffn_gate.weight`, n.gate!, [inter, h]));
+      list.push(tensor(`${b}.ffn_up.weight`, n.up!, [inter, h]));
+    }
+    list.push(tensor(`${b}.ffn_down.weight`, n.down, [h, inter]));
+  }
+  list.push(tensor('output_norm.weight', 'model.norm.weight', [h]));
+  if (!c.tieWordEmbeddings && weights.has('lm_head.weight')) list.push(tensor('output.weight', 'lm_head.weight', [vocab, h]));
+  return list;
+}
+
+/**
+ * llama.cpp's converter `permute`: within each head, row `half * hd/2 + i` (rotate-half) moves to
+ * row `2i + half` (interleaved pairs). values: (heads * hd, width), row-major.
+ */
+export function interleaveRopeRows(values: Float32Array, heads: number, width: number): Float32Array {
+  const headDim = values.length / width / heads;
+  const out = new Float32Array(values.length);
+  for (let head = 0; head < heads; head++) {
+    for (let i = 0; i < headDim / 2; i++) {
+      for (let half = 0; half < 2; half++) {
+        const from = (head * headDim + half * (headDim / 2) + i) * width;
+        const to = (head * headDim + 2 * i + half) * width;
+        out.set(values.subarray(from, from + width), to);
+      }
+    }
+  }
+  return out;
+}
+
+/** Llama 3 scaling as llama.cpp applies it: the divisor of each RoPE frequency. */
+function llama3RopeFactors(c: ModelConfig): Float32Array {
+  const s = c.ropeScaling!;
+  const half = c.headDim / 2;
+  const factors = new Float32Array(half);
+  const lowFreqWavelen = s.originalMaxPositionEmbeddings / s.lowFreqFactor;
+  const highFreqWavelen = s.originalMaxPositionEmbeddings / s.highFreqFactor;
+  for (let i = 0; i < half; i++) {
+    const wavelen = (2 * Math.PI) / (1 / c.ropeTheta ** ((2 * i) / c.headDim));
+    if (wavelen < highFreqWavelen) factors[i] = 1;
+    else if (wavelen > lowFreqWavelen) factors[i] = s.factor;
+    else {
+      const smooth = (s.originalMaxPositionEmbeddings / wavelen - s.lowFreqFactor) / (s.highFreqFactor - s.lowFreqFactor);
+      factors[i] = 1 / ((1 - smooth) / s.factor + smooth);
+    }
+  }
+  return factors;
+}
+
+/** Writes the header, then each tensor in turn, through a temporary file renamed into place. */
+function writeGguf(outFile: string, metadata: ReadonlyMap<string, GgufValue>, tensors: readonly GgufTensor[], dtype: 'f32' | 'f16'): { tensors: number; bytes: number } {
+  const header = new ByteWriter();
+  header.bytes(Buffer.from('GGUF', 'ascii'));
+  header.u32(3);
+  header.u64(tensors.length);
+  header.u64(metadata.size);
+  for (const [key, value] of metadata) {
+    header.string(key);
+    header.value(value);
+  }
+  let offset = 0;
+  const layout = tensors.map((t) => {
+    const type = dtype === 'f16' && t.shape.length === 2 ? GGML_F16 : GGML_F32;
+    const size = t.shape.reduce((a, b) => a * b, 1) * (type === GGML_F16 ? 2 : 4);
+    header.string(t.name);
+    header.u32(t.shape.length);
+    for (const dim of [...t.shape].reverse()) header.u64(dim); // ne[0] is the innermost dimension
+    header.u32(type);
+    header.u64(offset);
+    const entry = { tensor: t, type, offset };
+    offset += align(size);
+    return entry;
+  });
+  const temp = `${outFile}.${process.pid}.tmp`;
+  const fd = fs.openSync(temp, 'w');
+  const head = header.toBuffer();
+  let written = align(head.length);
+  try {
+    fs.writeSync(fd, head);
+    fs.writeSync(fd, Buffer.alloc(align(head.length) - head.length));
+    for (const { tensor, type } of layout) {
+      const values = tensor.values();
+      const data = type === GGML_F16 ? Buffer.from(toHalf(values).buffer) : Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+      fs.writeSync(fd, data);
+      fs.writeSync(fd, Buffer.alloc(align(data.length) - data.length));
+      written += align(data.length);
+    }
+  } catch (error) {
+    fs.closeSync(fd);
+    fs.rmSync(temp, { force: true });
+    throw error;
+  }
+  fs.closeSync(fd);
+  fs.renameSync(temp, outFile);
+  return { tensors: tensors.length, bytes: written };
+}
+
+function align(n: number): number {
+  return Math.ceil(n / ALIGNMENT) * ALIGNMENT;
+}
+
+function toHalf(values: Float32Array): Uint16Array {
+  const out = new Uint16Array(values.length);
+  const view = new DataView(new ArrayBuffer(4));
+  for (let i = 0; i < values.length; i++) {
+    view.setFloat32(0, values[i]!);
+    const bits = view.getUint32(0);
+    const sign = (bits >>> 16) & 0x8000;
+    let exponent = ((bits >>> 23) & 0xff) - 127 + 15;
+    let mantissa = bits & 0x7fffff;
+    if (exponent >= 31) {
+      out[i] = sign | 0x7c00 | (((bits >>> 23) & 0xff) === 0xff && mantissa ? 0x200 : 0);
+    } else if (exponent <= 0) {
+      if (exponent < -10) { out[i] = sign; continue; }
+      mantissa |= 0x800000;
+      const shift = 14 - exponent;
+      const rounded = (mantissa + (1 << (shift - 1)) - 1 + ((mantissa >>> shift) & 1)) >>> shift;
+      out[i] = sign | rounded;
+    } else {
+      const rounded = mantissa + 0xfff + ((mantissa >>> 13) & 1);
+      if (rounded & 0x800000) { mantissa = 0; exponent++; } else mantissa = rounded;
+      out[i] = exponent >= 31 ? sign | 0x7c00 : sign | (exponent << 10) | (mantissa >>> 13);
+    }
+  }
+  return out;
+}
+
+/** Little-endian writer for the GGUF header. */
+class ByteWriter {
+  private readonly chunks: Buffer[] = [];
+
+  bytes(buffer: Buffer): void {
+    this.chunks.push(buffer);
+  }
+
+  u32(value: number): void {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(value);
+    this.chunks.push(b);
+  }
+
+  u64(value: number): void {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64LE(BigInt(value));
+    this.chunks.push(b);
+  }
+
+  string(text: string): void {
+    const bytes = Buffer.from(text, 'utf8');
+    this.u64(bytes.length);
+    this.chunks.push(bytes);
+  }
+
+  value(v: GgufValue): void {
+    this.u32(v.type);
+    switch (v.type) {
+      case GgufType.UINT32: return this.u32(v.value);
+      case GgufType.INT32: { const b = Buffer.alloc(4); b.writeInt32LE(v.value); this.chunks.push(b); return; }
+      case GgufType.FLOAT32: { const b = Buffer.alloc(4); b.writeFloatLE(v.value); this.chunks.push(b); return; }
+      case GgufType.UINT64: return this.u64(v.value);
+      case GgufType.BOOL: this.chunks.push(Buffer.from([v.value ? 1 : 0])); return;
+      case GgufType.STRING: return this.string(v.value);
+      case GgufType.ARRAY: {
+        this.u32(v.itemType);
+        this.u64(v.value.length);
+        if (v.itemType === GgufType.STRING) {
+          for (const item of v.value as readonly string[]) this.string(item);
+        } else {
+          const b = Buffer.alloc(4 * v.value.length);
+          for (let i = 0; i < v.value.length; i++) {
+            if (v.itemType === GgufType.FLOAT32) b.writeFloatLE((v.value as ArrayLike<number>)[i]!, 4 * i);
+            else b.writeInt32LE((v.value as ArrayLike<number>)[i]!, 4 * i);
+          }
+          this.chunks.push(b);
+        }
+      }
+    }
+  }
+
+  toBuffer(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+}
