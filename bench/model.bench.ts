@@ -31,7 +31,7 @@ async function measure(name: string, backend: BackendRequest): Promise<Record<st
   const forwardStart = performance.now();
   model.forward([prompt]).dispose();
   const forwardSeconds = (performance.now() - forwardStart) / 1000;
-  const generation = generate(model, prompt.slice(0, 16), { maxNewTokens: NEW_TOKENS, temperature: 0, topP: 1, stopIds: new Set(), seed: 1 });
+  const generation = await generate(model, prompt.slice(0, 16), { maxNewTokens: NEW_TOKENS, temperature: 0, topP: 1, stopIds: new Set(), seed: 1 });
   return {
     model: name,
     backend: choice.name,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: npm packages, type-check, lint, build, unit / CLI /
-# grammar / trainer tests (Debian's PyTorch is the trainer's reference), then the real-editor
+# grammar / trainer tests (Debian's PyTorch and llama.cpp are the model's references; Mesa's
+# software Vulkan device runs the WebGPU backend), then the real-editor
 # tests (which install code-server and Chromium themselves).
 # The last line totals every test run.
 set -euo pipefail
@@ -15,6 +16,7 @@ echo "== type-check";   npx tsc -p . && npx tsc -p webview
 echo "== lint";         npx eslint .
 echo "== unit, CLI, grammar and trainer tests"
 bash scripts/setup-reference.sh
+bash scripts/setup-webgpu.sh
 node test/run.mjs test/unit test/cli test/grammar test/trainer 2>&1 | tee -a "$log"
 echo "== real-editor tests (code-server + Chromium)"
 bash scripts/test-editor.sh 2>&1 | tee -a "$log"

@@ -1,11 +1,13 @@
 /**
- * Chooses the TensorFlow.js backend. WASM with SIMD is the default on CPU; `tensorflow` uses
+ * Chooses the TensorFlow.js backend. WASM with SIMD is the default on CPU; `webgpu` runs on any
+ * GPU with a Vulkan, Metal or D3D12 driver through Dawn (the `webgpu` package); `tensorflow` uses
  * `@tensorflow/tfjs-node-gpu` or `@tensorflow/tfjs-node` when the user has installed them (they
  * cannot install everywhere, so they are optional and looked up at run time); `cpu` is the slow
  * pure-JavaScript reference. The result says which backend ran and why the others did not.
  */
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 // Importing a binding keeps the module, whose loading registers the backend; a bare import is
@@ -31,7 +33,8 @@ export class BackendError extends Error {
 // Optional packages are required by name at run time, so bundling never needs them installed.
 const optionalRequire = createRequire(__filename);
 
-type BackendSetup = () => Promise<string | undefined>;
+/** Returns undefined when the backend is ready, else why it cannot be used. */
+type BackendSetup = (request: BackendRequest) => Promise<string | undefined>;
 
 const SETUPS: Record<BackendName, BackendSetup> = {
   async tensorflow() {
@@ -45,8 +48,16 @@ const SETUPS: Record<BackendName, BackendSetup> = {
     }
     return 'neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node is installed (npm install one of them where libtensorflow can be downloaded)';
   },
-  async webgpu() {
-    return 'the WebGPU backend is not part of this build yet';
+  async webgpu(request) {
+    const adapter = await webgpuAdapter();
+    if (typeof adapter === 'string') return adapter;
+    if (request === 'auto' && adapter.info.architecture === 'software') {
+      return `only a software WebGPU adapter (${adapter.info.device || adapter.info.vendor}) is available, which is slower than WASM`;
+    }
+    // Registers itself only if navigator.gpu exists when it loads, so it is loaded now; it is
+    // bundled, so that it registers with this bundle's copy of TensorFlow.js.
+    await import('@tensorflow/tfjs-backend-webgpu');
+    return (await tf.setBackend('webgpu')) ? undefined : 'the WebGPU backend failed to start';
   },
   async wasm() {
     const dir = wasmDirectory();
@@ -59,6 +70,34 @@ const SETUPS: Record<BackendName, BackendSetup> = {
   },
 };
 
+interface GpuAdapterLike {
+  info: { vendor: string; architecture: string; device: string };
+}
+
+/**
+ * Dawn's WebGPU for Node, from the optional `webgpu` package: its native module is loaded
+ * directly (the package's entry is an ES module), and its globals installed as a browser has them.
+ */
+async function webgpuAdapter(): Promise<GpuAdapterLike | string> {
+  let dawn: { create(options: string[]): { requestAdapter(): Promise<GpuAdapterLike | null> }; globals: object };
+  try {
+    const dir = path.dirname(optionalRequire.resolve('webgpu/package.json'));
+    const platform = process.platform === 'darwin' ? 'darwin-universal' : `${process.platform}-${process.arch}`;
+    dawn = optionalRequire(path.join(dir, 'dist', platform, 'dawn.node')) as typeof dawn;
+  } catch {
+    return 'the webgpu package (Dawn for Node) is not installed, or has no binary for this platform';
+  }
+  // Vulkan loaders want a runtime directory; any writable folder will do.
+  process.env['XDG_RUNTIME_DIR'] ??= os.tmpdir();
+  Object.assign(globalThis, dawn.globals);
+  const gpu = dawn.create([]);
+  if (!('navigator' in globalThis) || !(globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu) {
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+  }
+  const adapter = await gpu.requestAdapter();
+  return adapter ?? 'no WebGPU adapter was found: install a Vulkan (Linux), Metal (macOS) or D3D12 (Windows) driver';
+}
+
 /** Where the .wasm files are: next to the bundle, or in the installed package. */
 function wasmDirectory(): string | undefined {
   const candidates = [__dirname];
@@ -70,12 +109,12 @@ function wasmDirectory(): string | undefined {
   return candidates.find((dir) => fs.existsSync(path.join(dir, 'tfjs-backend-wasm-simd.wasm')));
 }
 
-/** Selects and initialises a backend; `auto` prefers native TensorFlow, then WASM. */
+/** Selects and initialises a backend; `auto` prefers native TensorFlow, then a GPU, then WASM. */
 export async function initBackend(request: BackendRequest): Promise<BackendChoice> {
-  const order: BackendName[] = request === 'auto' ? ['tensorflow', 'wasm'] : [request];
+  const order: BackendName[] = request === 'auto' ? ['tensorflow', 'webgpu', 'wasm'] : [request];
   const skipped: BackendChoice['skipped'] = [];
   for (const name of order) {
-    const reason = await SETUPS[name]();
+    const reason = await SETUPS[name](request);
     if (reason === undefined) {
       await tf.ready();
       return { name, skipped };

@@ -27,7 +27,8 @@ export interface Generation {
   decodeSeconds: number;
 }
 
-export function generate(model: LlamaModel, promptIds: readonly number[], options: GenerateOptions): Generation {
+/** Reads are asynchronous: synchronous reads from a GPU backend stall it (and need a canvas on WebGPU). */
+export async function generate(model: LlamaModel, promptIds: readonly number[], options: GenerateOptions): Promise<Generation> {
   const random = seededRandom(options.seed);
   const cache = model.emptyCache();
   const ids: number[] = [];
@@ -39,7 +40,7 @@ export function generate(model: LlamaModel, promptIds: readonly number[], option
     while (ids.length < options.maxNewTokens) {
       const logits = model.forward([input], cache);
       const last = tf.tidy(() => tf.reshape(tf.slice(logits, [0, input.length - 1, 0], [1, 1, -1]), [-1]));
-      const values = last.dataSync() as Float32Array;
+      const values = (await last.data()) as Float32Array;
       logits.dispose();
       last.dispose();
       if (ids.length === 0) prefillSeconds = (performance.now() - started) / 1000;

@@ -29,8 +29,8 @@ test('generation stops at the template\'s end-of-turn and EOS tokens', async () 
   assert.equal(prompt.ids[0], 1, 'BOS comes from the template, once');
   assert.equal(prompt.ids.filter((id) => id === 1).length, 1);
   assert.ok(prompt.stopIds.has(2), '</s> stops generation');
-  const free = generate(model, prompt.ids, { maxNewTokens: 3, temperature: 0, topP: 1, stopIds: new Set(), seed: 1 });
-  const stopped = generate(model, prompt.ids, { maxNewTokens: 3, temperature: 0, topP: 1, stopIds: new Set([free.ids[0]!]), seed: 1 });
+  const free = await generate(model, prompt.ids, { maxNewTokens: 3, temperature: 0, topP: 1, stopIds: new Set(), seed: 1 });
+  const stopped = await generate(model, prompt.ids, { maxNewTokens: 3, temperature: 0, topP: 1, stopIds: new Set([free.ids[0]!]), seed: 1 });
   assert.deepEqual([stopped.ids, stopped.stoppedBy], [[], 'stop-token']);
   assert.equal(free.stoppedBy, 'max-new-tokens');
   model.dispose();

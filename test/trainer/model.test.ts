@@ -57,11 +57,11 @@ for (const [name, options] of VARIANTS) {
   });
 }
 
-test('greedy decoding matches the reference wherever the top two logits differ by more than 1e-2', () => {
+test('greedy decoding matches the reference wherever the top two logits differ by more than 1e-2', async () => {
   const dir = tinyModel({ architecture: 'llama', sharpened: true, seed: 7 });
   const model = LlamaModel.load(dir);
   const steps = 16;
-  const ours = generate(model, IDS.slice(0, 4), { maxNewTokens: steps, temperature: 0, topP: 1, stopIds: new Set(), seed: 1 }).ids;
+  const ours = (await generate(model, IDS.slice(0, 4), { maxNewTokens: steps, temperature: 0, topP: 1, stopIds: new Set(), seed: 1 })).ids;
   const expected = reference(dir, IDS.slice(0, 4), steps);
   const decisive = expected.margins.findIndex((margin) => margin <= 1e-2);
   const comparable = decisive < 0 ? steps : decisive;
@@ -70,13 +70,13 @@ test('greedy decoding matches the reference wherever the top two logits differ b
   model.dispose();
 });
 
-test('golden greedy decode: the stored continuation of a fixed model and prompt', () => {
+test('golden greedy decode: the stored continuation of a fixed model and prompt', async () => {
   // Recorded from the PyTorch reference (test/reference/hf_reference.py MODEL 1,415,2936,9060 12)
   // on tinyModel({architecture: 'llama', sharpened: true, seed: 7}); a change to the model code
   // or to the fixture generator that alters the output fails here.
   const golden = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'golden-greedy.json'), 'utf8')) as { prompt: number[]; continuation: number[] };
   const model = LlamaModel.load(tinyModel({ architecture: 'llama', sharpened: true, seed: 7 }));
-  const ids = generate(model, golden.prompt, { maxNewTokens: golden.continuation.length, temperature: 0, topP: 1, stopIds: new Set(), seed: 1 }).ids;
+  const ids = (await generate(model, golden.prompt, { maxNewTokens: golden.continuation.length, temperature: 0, topP: 1, stopIds: new Set(), seed: 1 })).ids;
   assert.deepEqual(ids, golden.continuation);
   model.dispose();
 });
@@ -100,12 +100,12 @@ test('the KV cache gives the same logits as running the whole sequence', () => {
   model.dispose();
 });
 
-test('no tensor leaks: a forward pass and a generation leave the tensor count unchanged', () => {
+test('no tensor leaks: a forward pass and a generation leave the tensor count unchanged', async () => {
   const model = LlamaModel.load(tinyModel({ architecture: 'phi3', sharpened: true }));
   const before = tf.memory().numTensors;
   const logits = model.forward([IDS]);
   logits.dispose();
-  generate(model, IDS, { maxNewTokens: 5, temperature: 0.8, topP: 0.9, stopIds: new Set(), seed: 3 });
+  await generate(model, IDS, { maxNewTokens: 5, temperature: 0.8, topP: 0.9, stopIds: new Set(), seed: 3 });
   assert.equal(tf.memory().numTensors, before);
   model.dispose();
 });

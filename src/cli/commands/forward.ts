@@ -22,7 +22,7 @@ export async function runForward(argv: readonly string[], io: CliIo): Promise<nu
   try {
     const tooLarge = ids.find((id) => id >= model.config.vocabSize);
     if (tooLarge !== undefined) throw new UsageError(`token id ${tooLarge} is outside the vocabulary (vocab_size ${model.config.vocabSize})`);
-    const rows = model.logitsOf(ids);
+    const rows = await model.logitsOf(ids);
     if (format === 'json') {
       io.stdout(`${JSON.stringify({ logits: rows })}\n`);
     } else {

@@ -30,7 +30,7 @@ export async function runGenerate(argv: readonly string[], io: CliIo): Promise<n
     const prompt = preparePrompt(context, input, model.config.eosTokenIds);
     let printed = '';
     const generated: number[] = [];
-    const result = generate(model, prompt.ids, {
+    const result = await generate(model, prompt.ids, {
       maxNewTokens: positiveIntFlag(args, 'max-new-tokens') ?? 128,
       temperature,
       topP,

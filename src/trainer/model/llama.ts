@@ -121,10 +121,10 @@ export class LlamaModel {
   }
 
   /** The logits at every position of one sequence, as plain arrays (for `sft-studio forward`). */
-  logitsOf(ids: readonly number[]): number[][] {
+  async logitsOf(ids: readonly number[]): Promise<number[][]> {
     const logits = this.forward([ids]);
     try {
-      return (logits.arraySync() as number[][][])[0]!;
+      return ((await logits.array()) as number[][][])[0]!;
     } finally {
       logits.dispose();
     }
