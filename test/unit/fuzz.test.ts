@@ -6,17 +6,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkLine } from '../../src/dataset/checkLine';
 import { RULES } from '../../src/dataset/rules';
+import { seededRandom as random } from '../../src/trainer/generate';
 import { chat, contextFor, FORMAT_ONLY } from '../helpers';
-
-/** A small deterministic PRNG (mulberry32), so a failure can be replayed from its seed. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEEDS = [
   JSON.stringify(chat(['system', 'Be brief.'], ['user', 'Hi there'], ['assistant', 'Hello!'])),
