@@ -4,7 +4,7 @@
  * 30 layers, 9 heads, 3 KV heads, intermediate 1536, vocab 49,152). Each model runs in its own
  * process so its peak RSS is its own.
  *
- *   npx tsx bench/model.bench.ts [--backend wasm|cpu]
+ *   npx tsx bench/model.bench.ts [--backend wasm|webgpu|cpu] [--models tiny,smollm2-135m-shape]
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -54,8 +54,11 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify(await measure(process.argv[only + 1]!, backend)));
     return;
   }
-  console.log(`prompt ${PROMPT_TOKENS} tokens (one forward pass); generation ${NEW_TOKENS} new tokens after a 16-token prompt, greedy, KV cache; node ${process.version}`);
-  for (const name of Object.keys(MODELS)) {
+  console.log(`backend ${backend}; prompt ${PROMPT_TOKENS} tokens (one forward pass); generation ${NEW_TOKENS} new tokens after a 16-token prompt, greedy, KV cache; node ${process.version}`);
+  const modelsIndex = process.argv.indexOf('--models');
+  const names = modelsIndex >= 0 ? process.argv[modelsIndex + 1]!.split(',') : Object.keys(MODELS);
+  for (const name of names) {
+    if (!MODELS[name]) throw new Error(`unknown model ${name}: choose from ${Object.keys(MODELS).join(', ')}`);
     const child = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--model', name, '--backend', backend], { encoding: 'utf8' });
     if (child.status !== 0) throw new Error(`${name} failed: ${child.stderr}`);
     console.log(JSON.stringify(JSON.parse(child.stdout)));
