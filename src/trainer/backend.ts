@@ -49,6 +49,11 @@ const SETUPS: Record<BackendName, BackendSetup> = {
     return 'neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node is installed (npm install one of them where libtensorflow can be downloaded)';
   },
   async webgpu(request) {
+    // On Linux a GPU driver exposes device nodes; without any, probing Dawn only costs time and
+    // prints its warnings, and would at best find a software adapter that auto skips anyway.
+    if (request === 'auto' && process.platform === 'linux' && !hasLinuxGpuDevice()) {
+      return 'no GPU device was found (/dev/dri, /dev/nvidia0)';
+    }
     const adapter = await webgpuAdapter();
     if (typeof adapter === 'string') return adapter;
     if (request === 'auto' && adapter.info.architecture === 'software') {
@@ -96,6 +101,11 @@ async function webgpuAdapter(): Promise<GpuAdapterLike | string> {
   }
   const adapter = await gpu.requestAdapter();
   return adapter ?? 'no WebGPU adapter was found: install a Vulkan (Linux), Metal (macOS) or D3D12 (Windows) driver';
+}
+
+function hasLinuxGpuDevice(): boolean {
+  const renderNodes = fs.existsSync('/dev/dri') && fs.readdirSync('/dev/dri').some((name) => name.startsWith('renderD'));
+  return renderNodes || fs.existsSync('/dev/nvidia0');
 }
 
 /** Where the .wasm files are: next to the bundle, or in the installed package. */
