@@ -59,7 +59,7 @@ const CASES: Array<[string, TinyModelOptions]> = [
 ];
 
 for (const [name, options] of CASES) {
-  test(`${name}: the GGUF export runs in llama.cpp and matches the reference and our model within 1e-3`, async () => {
+  test(`${name}: the GGUF export runs in llama.cpp and matches the reference and our model within 1e-3`, async (t) => {
     const dir = tinyModel(options);
     const gguf = path.join(dir, 'model.gguf');
     exportGguf(dir, gguf, { dtype: 'f32' });
@@ -73,6 +73,7 @@ for (const [name, options] of CASES) {
     logits.dispose();
     model.dispose();
     const toOurs = maxDifference(cpp, ours[0]!);
+    t.diagnostic(`max |Δ log-prob|: llama.cpp vs PyTorch ${toReference.toExponential(2)}, llama.cpp vs SFT Studio ${toOurs.toExponential(2)}`);
     assert.ok(toOurs < 1e-3, `llama.cpp vs SFT Studio: ${toOurs}`);
   });
 }

@@ -44,7 +44,7 @@ const VARIANTS: Array<[string, TinyModelOptions]> = [
 ];
 
 for (const [name, options] of VARIANTS) {
-  test(`${name}: log-probs match the PyTorch reference within 1e-3`, () => {
+  test(`${name}: log-probs match the PyTorch reference within 1e-3`, (t) => {
     const dir = tinyModel(options);
     const model = LlamaModel.load(dir);
     const ours = ourLogprobs(model, IDS);
@@ -52,6 +52,7 @@ for (const [name, options] of VARIANTS) {
     const entropy = expected.map((row) => -row.reduce((sum, lp) => sum + Math.exp(lp) * lp, 0));
     assert.ok(Math.max(...entropy) < 4, 'the fixture is sharpened: peaked next-token distributions');
     const difference = maxDifference(ours, expected);
+    t.diagnostic(`max |Δ log-prob| vs PyTorch: ${difference.toExponential(2)}`);
     assert.ok(difference < 1e-3, `max |Δ log-prob| = ${difference}`);
     model.dispose();
   });
@@ -110,7 +111,7 @@ test('no tensor leaks: a forward pass and a generation leave the tensor count un
   model.dispose();
 });
 
-test('the sharpened fixtures reveal a RoPE layout error (the check can fail)', () => {
+test('the sharpened fixtures reveal a RoPE layout error (the check can fail)', (t) => {
   // Interleaving each head's rows of q and k, as llama.cpp's converter does, is exactly the
   // mistake that hides in near-uniform models: here it must move log-probs by far more than 1e-3.
   const dir = tinyModel({ architecture: 'llama', sharpened: true });
@@ -126,6 +127,7 @@ test('the sharpened fixtures reveal a RoPE layout error (the check can fail)', (
   writeSafetensors(path.join(permuted, 'model.safetensors'), tensors);
   const model = LlamaModel.load(permuted);
   const difference = maxDifference(ourLogprobs(model, IDS), reference(dir, IDS).logprobs);
+  t.diagnostic(`an interleaved RoPE layout moves log-probs by ${difference.toFixed(2)}`);
   assert.ok(difference > 1e-2, `a wrong layout moved log-probs by only ${difference}`);
   model.dispose();
 });

@@ -33,12 +33,13 @@ const CASES: Array<[string, TinyModelOptions]> = [
 ];
 
 for (const [name, options] of CASES) {
-  test(`${name}: WebGPU and WASM agree within 1e-3 in log-probabilities`, () => {
+  test(`${name}: WebGPU and WASM agree within 1e-3 in log-probabilities`, (t) => {
     const dir = tinyModel(options);
     const wasm = logprobs(dir, 'wasm');
     const webgpu = logprobs(dir, 'webgpu');
     let max = 0;
     wasm.forEach((row, t) => row.forEach((value, i) => { max = Math.max(max, Math.abs(value - webgpu[t]![i]!)); }));
+    t.diagnostic(`max |Δ log-prob| WebGPU vs WASM: ${max.toExponential(2)}`);
     assert.ok(max < 1e-3, `max |Δ log-prob| = ${max}`);
   });
 }
