@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
+import { interleaveRopeRows } from '../../src/trainer/export/gguf';
 import { generate } from '../../src/trainer/generate';
 import { LlamaModel } from '../../src/trainer/model/llama';
 import { SafetensorsFile, writeSafetensors, type TensorToWrite } from '../../src/trainer/weights/safetensors';
@@ -112,8 +113,9 @@ test('no tensor leaks: a forward pass and a generation leave the tensor count un
 });
 
 test('the sharpened fixtures reveal a RoPE layout error (the check can fail)', (t) => {
-  // Interleaving each head's rows of q and k, as llama.cpp's converter does, is exactly the
-  // mistake that hides in near-uniform models: here it must move log-probs by far more than 1e-3.
+  // Interleaving each head's rows of q and k (llama.cpp's layout, made by the GGUF exporter's own
+  // permutation) is exactly the mistake that hides in near-uniform models: here it must move
+  // log-probs by far more than 1e-3.
   const dir = tinyModel({ architecture: 'llama', sharpened: true });
   const permuted = `${dir}-permuted`;
   fs.cpSync(dir, permuted, { recursive: true });
@@ -121,7 +123,8 @@ test('the sharpened fixtures reveal a RoPE layout error (the check can fail)', (
   const tensors = new Map<string, TensorToWrite>();
   for (const name of file.tensors.keys()) {
     const { shape, values } = file.read(name);
-    tensors.set(name, { shape, values: /\.(q|k)_proj\.weight$/.test(name) ? interleaveHeads(values, shape, 16) : values });
+    const heads = name.includes('q_proj') ? 4 : 2;
+    tensors.set(name, { shape, values: /\.(q|k)_proj\.weight$/.test(name) ? interleaveRopeRows(values, heads, shape[1]!) : values });
   }
   file.close();
   writeSafetensors(path.join(permuted, 'model.safetensors'), tensors);
@@ -142,17 +145,3 @@ test('a weight whose shape contradicts config.json is a clear error', () => {
   fs.rmSync(path.join(broken, 'config.json'));
   assert.throws(() => LlamaModel.load(broken), /has no config.json/);
 });
-
-/** Rows of each head reordered from rotate-half to interleaved pairs. values: (heads*hd, in). */
-function interleaveHeads(values: Float32Array, shape: number[], headDim: number): Float32Array {
-  const [rows, width] = shape as [number, number];
-  const out = new Float32Array(values.length);
-  for (let head = 0; head < rows / headDim; head++) {
-    for (let i = 0; i < headDim / 2; i++) {
-      for (const [from, to] of [[i, 2 * i], [i + headDim / 2, 2 * i + 1]] as const) {
-        out.set(values.subarray((head * headDim + from) * width, (head * headDim + from + 1) * width), (head * headDim + to) * width);
-      }
-    }
-  }
-  return out;
-}
