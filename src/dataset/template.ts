@@ -4,6 +4,7 @@
  * instead of hanging the editor or the CLI.
  */
 import { Environment, Interpreter, Template } from '@huggingface/jinja';
+import { errorMessage } from '../common/errors';
 
 type Statement = Parameters<Interpreter['evaluate']>[0];
 type RuntimeValue = ReturnType<Interpreter['evaluate']>;
@@ -177,8 +178,4 @@ export function strftime(date: Date, format: string): string {
       default: return '%';
     }
   });
-}
-
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -8,6 +8,7 @@
  * Objects keep their members as an ordered array, so keys such as `__proto__` are plain data and
  * duplicate keys stay visible.
  */
+import { errorMessage } from '../../common/errors';
 
 /** Nesting beyond this depth is rejected; no chat record needs more than a handful of levels. */
 export const MAX_JSON_DEPTH = 512;
@@ -77,7 +78,7 @@ export function parseJson(text: string): JsonParseResult {
       return { ok: false, error: { message: error.message, start: error.start, end: error.end, code: error.code } };
     }
     // A RangeError from an impossible allocation is still a finding, not a crash.
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     return { ok: false, error: { message: `Cannot parse this line: ${message}`, start: 0, end: text.length, code: 'json/invalid' } };
   }
 }

@@ -3,6 +3,7 @@
  * (`chat_template.jinja`, or `chat_template` in `tokenizer_config.json`, a string or a list of
  * named templates), the BOS / EOS tokens and the tokenizer (`tokenizer.json`).
  */
+import { errorMessage } from '../../common/errors';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TextTokenizer } from '../tokens';
@@ -46,7 +47,7 @@ export function loadModelFolder(dir: string): ModelFolder {
       folder.tokenizer = new TextTokenizer({ tokenizerJson: readJsonObject(tokenizerPath), tokenizerConfig: config });
     } catch (error) {
       if (error instanceof SetupError) throw error;
-      throw new SetupError(`Cannot load the tokenizer in ${tokenizerPath}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new SetupError(`Cannot load the tokenizer in ${tokenizerPath}: ${errorMessage(error)}`);
     }
   }
   cache.set(resolved, folder);
@@ -78,13 +79,13 @@ export function readJsonObject(file: string): Record<string, unknown> {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
-    throw new SetupError(`Cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new SetupError(`Cannot read ${file}: ${errorMessage(error)}`);
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new SetupError(`${file} is not valid JSON (${error instanceof Error ? error.message : String(error)}): fix or replace the file`);
+    throw new SetupError(`${file} is not valid JSON (${errorMessage(error)}): fix or replace the file`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new SetupError(`${file} must hold a JSON object`);
   return value as Record<string, unknown>;
