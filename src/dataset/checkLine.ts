@@ -137,7 +137,7 @@ function recordSpan(record: DatasetRecord): { start: number; end: number } {
 }
 
 /** cyrb53: a fast 53-bit string hash; collisions among a million lines are vanishingly rare. */
-export function hashString(text: string): number {
+function hashString(text: string): number {
   let h1 = 0xdeadbeef;
   let h2 = 0x41c6ce57;
   for (let i = 0; i < text.length; i++) {

@@ -191,6 +191,6 @@ export class DatasetDocument {
 }
 
 /** Splits document text into lines as the editor numbers them (`\n` or `\r\n`). */
-export function splitDocumentLines(text: string): string[] {
+function splitDocumentLines(text: string): string[] {
   return text.split(/\r?\n/);
 }

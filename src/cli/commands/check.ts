@@ -12,7 +12,7 @@ import { choiceFlag, flag, parseArgs, positiveIntFlag, UsageError, type FlagSpec
 import { formatTextFinding, toJsonFinding, type JsonFinding } from '../output';
 import type { CliIo } from '../io';
 
-export const CHECK_FLAGS: Record<string, FlagSpec> = {
+const CHECK_FLAGS: Record<string, FlagSpec> = {
   model: { value: true },
   template: { value: true },
   'max-length': { value: true },

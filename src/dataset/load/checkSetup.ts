@@ -45,7 +45,7 @@ export function findProjectFile(startDir: string): string | undefined {
   }
 }
 
-export function loadProjectSettings(file: string): ProjectSettings {
+function loadProjectSettings(file: string): ProjectSettings {
   const result = validateProjectSettings(readJsonObject(file), isRuleCode);
   if (!result.ok) throw new SetupError(`${file}: ${result.errors.join('; ')}`);
   return result.settings;

@@ -53,7 +53,7 @@ function decodeLine(bytes: Buffer, index: number, bytesRead: number): FileLine {
 }
 
 /** Index of the first byte that starts an invalid UTF-8 sequence. */
-export function firstInvalidUtf8Byte(bytes: Uint8Array): number {
+function firstInvalidUtf8Byte(bytes: Uint8Array): number {
   let i = 0;
   while (i < bytes.length) {
     const b = bytes[i]!;
