@@ -21,7 +21,6 @@ interface LineState {
   removed?: boolean;
 }
 
-const UNCHECKED: LineResult = { findings: [] };
 
 export interface DocumentSetup {
   context: CheckContext;
@@ -84,7 +83,7 @@ export class DatasetDocument {
     const removed = this.lines.slice(startLine, endLine);
     for (const state of removed) {
       state.removed = true;
-      if (state.result) this.forget(state);
+      if (state.result) this.forget(state, state.result);
     }
     const added: LineState[] = newLines.map((text) => ({ text, result: options.defer ? undefined : checkLine(text, this.setup.context), index: 0 }));
     this.lines.splice(startLine, endLine - startLine, ...added);
@@ -92,7 +91,7 @@ export class DatasetDocument {
     const renumberTo = removed.length === added.length ? startLine + added.length : this.lines.length;
     for (let i = startLine; i < renumberTo; i++) this.lines[i]!.index = i;
     for (const state of added) {
-      if (state.result) this.remember(state);
+      if (state.result) this.remember(state, state.result);
       else this.pending.push(state);
     }
     if (removed.length > 0 && this.pending.length > 0) this.pending = this.pending.filter((state) => !state.removed);
@@ -106,7 +105,7 @@ export class DatasetDocument {
       const state = this.pending[done++]!;
       if (state.removed) continue;
       state.result = checkLine(state.text, this.setup.context);
-      this.remember(state);
+      this.remember(state, state.result);
       if ((done & 15) === 0 && performance.now() > deadline) break;
     }
     this.pending = this.pending.slice(done);
@@ -169,8 +168,7 @@ export class DatasetDocument {
     return first < state.index ? first : undefined;
   }
 
-  private remember(state: LineState): void {
-    const result = state.result ?? UNCHECKED;
+  private remember(state: LineState, result: LineResult): void {
     this.summary.add(result);
     const hash = result.hash;
     if (hash === undefined) return;
@@ -179,8 +177,7 @@ export class DatasetDocument {
     else this.byHash.set(hash, new Set([state]));
   }
 
-  private forget(state: LineState): void {
-    const result = state.result ?? UNCHECKED;
+  private forget(state: LineState, result: LineResult): void {
     this.summary.remove(result);
     const hash = result.hash;
     if (hash === undefined) return;
