@@ -4,20 +4,13 @@
  * always give the same result, which is what lets the editor re-check only the lines that change.
  */
 import { parseJson } from './json/parseJson';
-import { markTrainedTokens, renderExample, type RenderedExample } from './mask';
+import { prepareRecord, recordSpan, renderRecord, type ExampleContext } from './example';
 import { interpretRecord, type DatasetRecord, type RecordFormat } from './records';
 import type { LineFinding } from './rules';
-import type { ChatTemplate } from './template';
-import type { TextTokenizer } from './tokens';
 import { findForeignTokens } from './checks/foreignTokens';
 
-/** Everything a line is checked against; built once per file from the project file and flags. */
-export interface CheckContext {
-  template?: ChatTemplate;
-  tokenizer?: TextTokenizer;
-  /** Examples longer than this many tokens are truncated by the trainer. */
-  maxLength: number;
-}
+/** Everything a line is checked against: the same context training prepares examples with. */
+export type CheckContext = ExampleContext;
 
 /** Facts about a line that file-level findings are built from. */
 export interface LineResult {
@@ -60,79 +53,28 @@ export function checkLine(text: string, context: CheckContext): LineResult {
   return result;
 }
 
-/** Template, mask and length checks on a structurally sound record. */
+/** Template, mask and length checks on a structurally sound record, through the training seam. */
 function checkRendered(line: string, record: DatasetRecord, context: CheckContext, result: LineResult): void {
   const { template, tokenizer } = context;
-  const eosToken = template?.info.eosToken ?? tokenizer?.eosToken;
-  const rendered = renderExample(record, { ...(template ? { template } : {}), ...(eosToken ? { eosToken } : {}) });
+  const prepared = tokenizer ? prepareRecord(record, context) : undefined;
+  const rendered = prepared ? prepared.rendered : renderRecord(record, context);
   if (!rendered) return;
-  result.findings.push(...rendered.findings);
+  result.findings.push(...(prepared ? prepared.findings : rendered.findings));
   if (rendered.text.length === 0) return;
   const known = tokenizer?.specialTokens ?? template?.info.specialTokens;
   if (record.kind === 'text' && known) result.findings.push(...findForeignTokens(line, record.text, known, record.textSpan));
   const bos = tokenizer?.bosToken ?? template?.info.bosToken;
   if (tokenizer?.addsBos && bos && rendered.text.startsWith(bos)) result.doubleBos = true;
   if (tokenizer?.eosToken) result.rendersEos = rendered.text.includes(tokenizer.eosToken);
-  if (!tokenizer) {
-    if (rendered.spans.every((s) => s.end <= s.start)) {
-      result.findings.push({ code: 'mask/empty', ...recordSpan(record), message: 'No text of this example is trained: every reply is masked out' });
-    }
-    return;
+  if (prepared?.ok) {
+    result.tokens = prepared.totalTokens;
+    result.trainedTokens = prepared.trainedTokens + prepared.trainedCut;
+  } else if (prepared?.totalTokens !== undefined) {
+    result.tokens = prepared.totalTokens;
+    result.trainedTokens = prepared.totalTrained ?? 0;
   }
-  checkTokens(record, rendered, tokenizer, context.maxLength, result);
-}
-
-function checkTokens(record: DatasetRecord, rendered: RenderedExample, tokenizer: TextTokenizer, maxLength: number, result: LineResult): void {
-  const encoded = tokenizer.encodeWithOffsets(rendered.text);
-  const trained = markTrainedTokens(encoded, rendered.spans);
-  let trainedCount = 0;
-  let trainedCut = 0;
-  for (let i = 0; i < trained.length; i++) {
-    if (trained[i]) {
-      trainedCount++;
-      if (i >= maxLength) trainedCut++;
-    }
-  }
-  result.tokens = encoded.ids.length;
-  result.trainedTokens = trainedCount;
-  if (trainedCount === 0) {
-    result.findings.push({
-      code: 'mask/empty', ...recordSpan(record),
-      message: 'No token of this example is trained: the assistant-only loss mask comes out empty (training would see "all labels are -100")',
-    });
-    return;
-  }
-  if (encoded.ids.length <= maxLength) return;
-  const cutAt = encoded.offsets[2 * maxLength] ?? rendered.text.length;
-  const where = spanAtRenderedOffset(record, rendered, cutAt);
-  if (trainedCut > 0) {
-    result.findings.push({
-      code: 'length/truncated', ...where,
-      message: `${encoded.ids.length} tokens, over max_length ${maxLength}: truncation cuts ${trainedCut} of ${trainedCount} trained tokens${trainedCut === trainedCount ? ' (all of them)' : ''}. Shorten the example, split it, or raise max_length`,
-    });
-  } else {
-    result.findings.push({
-      code: 'length/over-max', ...where,
-      message: `${encoded.ids.length} tokens, over max_length ${maxLength}: only untrained tokens are cut`,
-    });
-  }
-}
-
-/** The tightest record range for a position in the rendered text: the message content holding it. */
-function spanAtRenderedOffset(record: DatasetRecord, rendered: RenderedExample, offset: number): { start: number; end: number } {
-  if (record.kind === 'chat') {
-    const holder = rendered.contentAt.find((c) => c.start <= offset && offset < c.end)
-      ?? rendered.contentAt.find((c) => c.start >= offset);
-    if (holder) return record.messages[holder.message]!.contentSpan;
-  }
-  return recordSpan(record);
-}
-
-function recordSpan(record: DatasetRecord): { start: number; end: number } {
-  switch (record.kind) {
-    case 'chat': return { start: record.messages[0]!.span.start, end: record.messages[record.messages.length - 1]!.span.end };
-    case 'text': return record.textSpan;
-    case 'completion': return record.completionSpan;
+  if (!tokenizer && rendered.spans.every((s) => s.end <= s.start)) {
+    result.findings.push({ code: 'mask/empty', ...recordSpan(record), message: 'No text of this example is trained: every reply is masked out' });
   }
 }
 

@@ -7,9 +7,9 @@ import * as path from 'node:path';
 import { parseJson } from '../../dataset/json/parseJson';
 import { loadCheckSetup, type CheckFlags } from '../../dataset/load/checkSetup';
 import { readLines } from '../../dataset/load/lineReader';
-import { markTrainedTokens, renderExample, type RenderedExample } from '../../dataset/mask';
+import { prepareRecord, renderRecord } from '../../dataset/example';
+import type { RenderedExample } from '../../dataset/mask';
 import { interpretRecord } from '../../dataset/records';
-import type { TextTokenizer } from '../../dataset/tokens';
 import { choiceFlag, flag, parseArgs, positiveIntFlag, UsageError, type FlagSpec } from '../args';
 import type { CliIo } from '../io';
 
@@ -53,36 +53,30 @@ export async function runRender(argv: readonly string[], io: CliIo): Promise<num
     return 1;
   }
   const { template: chatTemplate, tokenizer } = setup.context;
-  const eosToken = chatTemplate?.info.eosToken ?? tokenizer?.eosToken;
-  const rendered = renderExample(record, { ...(chatTemplate ? { template: chatTemplate } : {}), ...(eosToken ? { eosToken } : {}) });
+  const prepared = tokenizer ? prepareRecord(record, setup.context) : undefined;
+  const rendered = prepared ? prepared.rendered : renderRecord(record, setup.context);
   if (!rendered) throw new UsageError('Rendering a chat example needs a chat template: pass --template NAME or --model DIR, or set them in sft-studio.json');
-  for (const f of rendered.findings) io.stderr(`${file}:${lineNumber}:${f.start + 1}: ${f.code}: ${f.message}\n`);
-  if (rendered.findings.some((f) => f.code === 'template/raised' || f.code === 'template/limit')) return 1;
+  for (const f of prepared ? prepared.findings : rendered.findings) io.stderr(`${file}:${lineNumber}:${f.start + 1}: ${f.code}: ${f.message}\n`);
+  if (rendered.text.length === 0) return 1;
 
-  const tokens = tokenizer ? tokenize(rendered, tokenizer) : undefined;
+  // The tokens exactly as the trainer receives them: truncated at max_length.
+  const tokens = prepared?.ok ? prepared.ids.map((id, i): RenderedToken => ({
+    id, text: rendered.text.slice(prepared.offsets[2 * i], prepared.offsets[2 * i + 1]), trained: prepared.trained[i] === 1,
+  })) : undefined;
   if (format === 'json') {
     const trainedSpans = rendered.spans.map(({ start, end }) => ({ start, end }));
-    io.stdout(`${JSON.stringify({ text: rendered.text, trainedSpans, ...(tokens ? { tokens } : {}) })}\n`);
-    return 0;
+    const truncation = prepared?.ok && prepared.truncatedFrom !== undefined ? { truncatedFrom: prepared.truncatedFrom } : {};
+    io.stdout(`${JSON.stringify({ text: rendered.text, trainedSpans, ...(tokens ? { tokens } : {}), ...truncation })}\n`);
+    return prepared && !prepared.ok ? 1 : 0;
   }
   const color = io.stdoutIsTerminal;
   io.stdout(`${tokens ? markTokens(tokens, color) : markSpans(rendered, color)}\n`);
   const legend = color ? 'trained text in green' : 'trained text between [[ and ]]';
   const counts = tokens
     ? `${tokens.length} tokens, ${tokens.filter((t) => t.trained).length} trained`
-    : `${rendered.spans.reduce((n, s) => n + s.end - s.start, 0)} of ${rendered.text.length} characters trained (pass --model DIR to count tokens)`;
+    : prepared ? 'this example cannot train' : `${rendered.spans.reduce((n, s) => n + s.end - s.start, 0)} of ${rendered.text.length} characters trained (pass --model DIR to count tokens)`;
   io.stdout(`\n-- ${counts}; ${legend}; template: ${chatTemplate?.info.name ?? 'none'}\n`);
-  return 0;
-}
-
-function tokenize(rendered: RenderedExample, tokenizer: TextTokenizer): RenderedToken[] {
-  const encoded = tokenizer.encodeWithOffsets(rendered.text);
-  const trained = markTrainedTokens(encoded, rendered.spans);
-  return encoded.ids.map((id, i) => ({
-    id,
-    text: rendered.text.slice(encoded.offsets[2 * i], encoded.offsets[2 * i + 1]),
-    trained: trained[i] === 1,
-  }));
+  return prepared && !prepared.ok ? 1 : 0;
 }
 
 const GREEN = '\x1b[1;32m';
