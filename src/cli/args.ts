@@ -2,8 +2,9 @@
  * A small, strict command-line parser: every flag must be declared, so a typo is a usage error
  * (exit 2) rather than a silently ignored option.
  */
+import { UserError } from '../common/errors';
 
-export class UsageError extends Error {
+export class UsageError extends UserError {
   override readonly name = 'UsageError';
 }
 

@@ -4,6 +4,7 @@
  * Training commands will be loaded lazily here so that `check` never pays for TensorFlow.js.
  */
 import * as path from 'node:path';
+import { isUserError } from '../common/errors';
 import { UsageError } from './args';
 import { runCheck } from './commands/check';
 import { runConvert } from './commands/convert';
@@ -26,13 +27,21 @@ Usage:
       Rewrite ShareGPT and Alpaca lines as {"messages": [...]}; other lines are copied unchanged.
   sft-studio templates [--format text|json]
       List the built-in chat templates.
-  sft-studio generate --model DIR (--prompt TEXT | --messages JSON) [--max-new-tokens N]
-                   [--temperature T] [--top-p P] [--seed N] [--template NAME] [--backend B]
+  sft-studio train [CONFIG] [--set section.key=value]... [--output-dir DIR] [--backend B]
+                   [--resume RUN_DIR] [--events stdout]
+      Train a LoRA / QLoRA adapter as CONFIG (default: sft-studio.json here or above) says.
+      Writes the run folder: config.json, events.ndjson, checkpoint-<step>/, final/ (a PEFT
+      adapter). Ctrl+C saves and stops; --resume continues from the last checkpoint.
+  sft-studio merge --model DIR --adapter DIR --out DIR [--dtype f32|f16|bf16] [--force]
+      Merge an adapter into its base model: a standalone Hugging Face folder.
+  sft-studio generate --model DIR (--prompt TEXT | --messages JSON) [--adapter DIR]
+                   [--max-new-tokens N] [--temperature T] [--top-p P] [--seed N]
+                   [--template NAME] [--backend B]
       Generate a reply with a Llama, Mistral, Qwen2 or Phi-3 model folder (safetensors).
-  sft-studio forward --model DIR --ids 1,415,2 [--backend B] [--format json|text]
+  sft-studio forward --model DIR --ids 1,415,2 [--adapter DIR] [--backend B] [--format json|text]
       Print the logits at every position: {"logits": [[...]]}.
-  sft-studio export-gguf --model DIR --out FILE.gguf [--dtype f32|f16] [--force]
-      Write the model as GGUF for llama.cpp, Ollama and LM Studio.
+  sft-studio export-gguf --model DIR --out FILE.gguf [--adapter DIR] [--dtype f32|f16] [--force]
+      Write the model (with an adapter merged in) as GGUF for llama.cpp, Ollama and LM Studio.
 
 --backend        auto (default), wasm, webgpu, tensorflow or cpu
 
@@ -49,6 +58,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       case 'render': return await runRender(rest, io);
       case 'convert': return await runConvert(rest, io);
       case 'templates': return runTemplates(rest, io);
+      case 'train': return await trainerCommands().runTrain(rest, io);
+      case 'merge': return trainerCommands().runMerge(rest, io);
       case 'generate': return await trainerCommands().runGenerate(rest, io);
       case 'forward': return await trainerCommands().runForward(rest, io);
       case 'export-gguf': return trainerCommands().runExportGguf(rest, io);
@@ -59,7 +70,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
         io.stdout(HELP);
         return command === undefined ? 2 : 0;
       default:
-        throw new UsageError(`Unknown command "${command}": use check, render, convert, templates, generate, forward or export-gguf (see sft-studio --help)`);
+        throw new UsageError(`Unknown command "${command}": use check, render, convert, templates, train, merge, generate, forward or export-gguf (see sft-studio --help)`);
     }
   } catch (error) {
     if (isUserError(error)) {
@@ -79,12 +90,3 @@ function trainerCommands(): TrainerCommands {
   return require(file) as TrainerCommands;
 }
 
-/**
- * Problems the user must fix (a bad flag, project file, model folder, or a missing backend) exit
- * with 2 and a message. Matched by name: the trainer bundle has its own copies of these classes.
- */
-const USER_ERRORS = new Set(['UsageError', 'SetupError', 'ModelConfigError', 'WeightsError', 'BackendError']);
-
-function isUserError(error: unknown): error is Error {
-  return error instanceof Error && USER_ERRORS.has(error.name);
-}

@@ -4,6 +4,8 @@
  * and returns either the settings or messages that name each bad value.
  */
 
+import { PROJECT_KEYS, TRAIN_SECTIONS, unknownKeyMessage, validateSection, type TrainSection } from './trainConfig';
+
 export const PROJECT_FILE_NAME = 'sft-studio.json';
 
 /** Rule severities a project can set; mirrors `RuleSetting` in the checker. */
@@ -25,8 +27,9 @@ export type ProjectValidation = { ok: true; settings: ProjectSettings } | { ok: 
 const SETTINGS = new Set(['off', 'info', 'warning', 'error']);
 
 /**
- * Validates parsed `sft-studio.json` content. Unknown top-level keys are allowed, since training
- * settings live in the same file; `isKnownRule` rejects rule codes that do not exist.
+ * Validates parsed `sft-studio.json` content for checking. The training sections are validated
+ * too (a typo there is reported wherever the file is read), and an unknown top-level key is an
+ * error with a "did you mean"; `isKnownRule` rejects rule codes that do not exist.
  */
 export function validateProjectSettings(value: unknown, isKnownRule: (code: string) => boolean): ProjectValidation {
   const errors: string[] = [];
@@ -35,6 +38,14 @@ export function validateProjectSettings(value: unknown, isKnownRule: (code: stri
   }
   const raw = value as Record<string, unknown>;
   const settings: ProjectSettings = { rules: {} };
+  for (const key of Object.keys(raw)) {
+    if (!(PROJECT_KEYS as readonly string[]).includes(key)) errors.push(unknownKeyMessage(key, key, PROJECT_KEYS));
+  }
+  for (const section of Object.keys(TRAIN_SECTIONS) as TrainSection[]) validateSection(section, raw[section], errors);
+  for (const key of ['dataset', 'eval_dataset', 'output_dir'] as const) {
+    const field = raw[key];
+    if (field !== undefined && field !== null && (typeof field !== 'string' || field.length === 0)) errors.push(`"${key}" must be a path (a non-empty string), not ${JSON.stringify(field)}`);
+  }
   for (const key of ['model', 'template'] as const) {
     const field = raw[key];
     if (field === undefined) continue;

@@ -5,6 +5,7 @@
  * cannot install everywhere, so they are optional and looked up at run time); `cpu` is the slow
  * pure-JavaScript reference. The result says which backend ran and why the others did not.
  */
+import { UserError } from '../common/errors';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
@@ -26,7 +27,7 @@ export interface BackendChoice {
   skipped: Array<{ name: BackendName; reason: string }>;
 }
 
-export class BackendError extends Error {
+export class BackendError extends UserError {
   override readonly name = 'BackendError';
 }
 

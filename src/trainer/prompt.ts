@@ -4,8 +4,9 @@
  * prompt, encoded without extra special tokens because the template writes BOS itself.
  */
 import { endOfTurnMarkers } from '../dataset/mask';
-import { loadCheckSetup } from '../dataset/load/checkSetup';
-import type { CheckContext } from '../dataset/checkLine';
+import { DEFAULT_MAX_LENGTH } from '../common/trainConfig';
+import type { ExampleContext } from '../dataset/example';
+import { loadExampleContext } from '../dataset/load/exampleContext';
 import type { TextTokenizer } from '../dataset/tokens';
 import { SetupError } from '../dataset/load/setupError';
 
@@ -25,13 +26,13 @@ export interface PreparedPrompt {
   templateName?: string;
 }
 
-export function loadPromptContext(modelDir: string, template?: string): CheckContext {
-  const context = loadCheckSetup(modelDir, { model: modelDir, ...(template ? { template } : {}) }).context;
+export function loadPromptContext(modelDir: string, template?: string): ExampleContext {
+  const { context } = loadExampleContext({ modelDir, ...(template ? { template } : {}), templateBase: process.cwd(), maxLength: DEFAULT_MAX_LENGTH });
   if (!context.tokenizer) throw new SetupError(`${modelDir} has no tokenizer.json, which generation needs`);
   return context;
 }
 
-export function preparePrompt(context: CheckContext, input: PromptInput, configEosIds: readonly number[]): PreparedPrompt {
+export function preparePrompt(context: ExampleContext, input: PromptInput, configEosIds: readonly number[]): PreparedPrompt {
   const tokenizer = context.tokenizer!;
   const stopIds = new Set<number>(configEosIds);
   const eos = tokenizer.eosToken === undefined ? undefined : tokenizer.tokenId(tokenizer.eosToken);

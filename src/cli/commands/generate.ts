@@ -1,11 +1,13 @@
 /**
  * `sft-studio generate --model DIR (--prompt TEXT | --messages JSON) [--max-new-tokens N]
- * [--temperature T] [--top-p P] [--seed N] [--template NAME] [--backend B]`: the reply is
- * printed to stdout as it is generated; the backend and speed go to stderr.
+ * [--temperature T] [--top-p P] [--seed N] [--template NAME] [--adapter DIR] [--backend B]`: the reply is
+ * printed to stdout as it is generated (with an adapter, in the chat template it was trained with);
+ * the backend and speed go to stderr.
  */
 import { describeBackend, initBackend, BACKEND_REQUESTS } from '../../trainer/backend';
 import { generate } from '../../trainer/generate';
-import { LlamaModel } from '../../trainer/model/llama';
+import { loadModelWithAdapter } from '../../trainer/loadModel';
+import { adapterTemplateFile } from '../../trainer/peftAdapter';
 import { loadPromptContext, preparePrompt, type PromptInput } from '../../trainer/prompt';
 import { choiceFlag, flag, parseArgs, positiveIntFlag, UsageError } from '../args';
 import type { CliIo } from '../io';
@@ -13,7 +15,7 @@ import type { CliIo } from '../io';
 export async function runGenerate(argv: readonly string[], io: CliIo): Promise<number> {
   const args = parseArgs(argv, {
     model: { value: true }, prompt: { value: true }, messages: { value: true }, 'max-new-tokens': { value: true },
-    temperature: { value: true }, 'top-p': { value: true }, seed: { value: true }, template: { value: true }, backend: { value: true },
+    temperature: { value: true }, 'top-p': { value: true }, seed: { value: true }, template: { value: true }, adapter: { value: true }, backend: { value: true },
   });
   const modelDir = flag(args, 'model');
   if (!modelDir) throw new UsageError('generate needs --model DIR (a Hugging Face model folder)');
@@ -21,11 +23,13 @@ export async function runGenerate(argv: readonly string[], io: CliIo): Promise<n
   const temperature = numberFlag(flag(args, 'temperature'), 'temperature', 0, 0, 100);
   const topP = numberFlag(flag(args, 'top-p'), 'top-p', 1, Number.MIN_VALUE, 1);
   const backend = choiceFlag(args, 'backend', BACKEND_REQUESTS, 'auto');
-  const template = flag(args, 'template');
+  const adapterDir = flag(args, 'adapter');
+  const adapterTemplate = adapterDir ? adapterTemplateFile(adapterDir) : undefined;
+  const template = flag(args, 'template') ?? adapterTemplate;
   const context = loadPromptContext(modelDir, template);
   const choice = await initBackend(backend);
   io.stderr(`${describeBackend(choice)}\n`);
-  const model = LlamaModel.load(modelDir);
+  const { model } = loadModelWithAdapter(modelDir, adapterDir);
   try {
     const prompt = preparePrompt(context, input, model.config.eosTokenIds);
     let printed = '';

@@ -8,13 +8,13 @@ import * as path from 'node:path';
 import { PROJECT_FILE_NAME, validateProjectSettings, type ProjectSettings } from '../../common/projectFile';
 import type { CheckContext } from '../checkLine';
 import { isRuleCode, type LineFinding, type RuleSetting } from '../rules';
-import { ChatTemplate, type TemplateInfo } from '../template';
-import { findCatalogTemplate } from '../templateCatalog';
-import { loadModelFolder, readJsonObject, type ModelFolder } from './modelFolder';
+import { loadExampleContext } from './exampleContext';
+import { resolveModelReference } from './hubCache';
+import { readJsonObject } from './modelFolder';
 import { SetupError } from './setupError';
 
-/** TRL's default `max_length`. */
-export const DEFAULT_MAX_LENGTH = 1024;
+export { DEFAULT_MAX_LENGTH } from '../../common/trainConfig';
+import { DEFAULT_MAX_LENGTH } from '../../common/trainConfig';
 
 export interface CheckFlags {
   model?: string;
@@ -56,26 +56,19 @@ export function loadCheckSetup(datasetDir: string, flags: CheckFlags): CheckSetu
   const projectFile = findProjectFile(datasetDir);
   const project = projectFile ? loadProjectSettings(projectFile) : { rules: {} };
   const projectDir = projectFile ? path.dirname(projectFile) : process.cwd();
-  const modelDir = flags.model ?? (project.model ? path.resolve(projectDir, project.model) : undefined);
+  const modelDir = flags.model ?? (project.model ? resolveModelReference(project.model, projectDir) : undefined);
   const templateName = flags.template ?? project.template;
   const templateBase = flags.template ? process.cwd() : projectDir;
 
-  const model = modelDir ? loadModelFolder(modelDir) : undefined;
+  const maxLength = flags.maxLength ?? project.max_length ?? DEFAULT_MAX_LENGTH;
+  const { context, model } = loadExampleContext({ ...(modelDir ? { modelDir } : {}), ...(templateName ? { template: templateName } : {}), templateBase, maxLength });
   const notes: LineFinding[] = [];
-  const info = templateName ? namedTemplate(templateName, templateBase, model) : model && modelTemplate(model);
-  if (model && !info) {
+  if (model && !context.template) {
     notes.push({
       code: 'template/missing', start: 0, end: 0,
       message: `The model in ${model.dir} has no chat template (a base model?), so chat examples cannot be rendered: pick one with --template NAME (see \`sft-studio templates\`) or set "template" in ${PROJECT_FILE_NAME}`,
     });
   }
-  const context: CheckContext = { maxLength: flags.maxLength ?? project.max_length ?? DEFAULT_MAX_LENGTH };
-  if (info) {
-    const compiled = ChatTemplate.compile(info);
-    if ('error' in compiled) throw new SetupError(compiled.error);
-    context.template = compiled;
-  }
-  if (model?.tokenizer) context.tokenizer = model.tokenizer;
   const skipped = skippedChecksNote(!!context.template, !!context.tokenizer);
   if (skipped) notes.push(skipped);
 
@@ -87,35 +80,6 @@ export function loadCheckSetup(datasetDir: string, flags: CheckFlags): CheckSetu
   const setup: CheckSetup = { context, overrides, notes };
   if (projectFile) setup.projectFile = projectFile;
   return setup;
-}
-
-function modelTemplate(model: ModelFolder): TemplateInfo | undefined {
-  if (model.chatTemplate === undefined) return undefined;
-  const info: TemplateInfo = { name: `${path.basename(model.dir)} chat template`, source: model.chatTemplate, specialTokens: model.tokenizer?.specialTokens ?? [] };
-  if (model.bosToken !== undefined) info.bosToken = model.bosToken;
-  if (model.eosToken !== undefined) info.eosToken = model.eosToken;
-  return info;
-}
-
-/** A catalog name, or a path to a `.jinja` file; the model's tokens win over the catalog's. */
-function namedTemplate(name: string, baseDir: string, model: ModelFolder | undefined): TemplateInfo {
-  let info: TemplateInfo;
-  const entry = findCatalogTemplate(name);
-  if (entry) {
-    info = { ...entry.info };
-  } else {
-    const file = path.resolve(baseDir, name);
-    if (!/\.(jinja2?|j2)$/i.test(name) || !fs.existsSync(file)) {
-      throw new SetupError(`Unknown template "${name}": run \`sft-studio templates\` for the names, or pass a path to a .jinja file`);
-    }
-    info = { name: path.basename(file), source: fs.readFileSync(file, 'utf8'), specialTokens: [] };
-  }
-  if (model) {
-    if (model.bosToken !== undefined) info.bosToken = model.bosToken;
-    if (model.eosToken !== undefined) info.eosToken = model.eosToken;
-    if (model.tokenizer) info.specialTokens = [...new Set([...model.tokenizer.specialTokens, ...info.specialTokens])];
-  }
-  return info;
 }
 
 function skippedChecksNote(hasTemplate: boolean, hasTokenizer: boolean): LineFinding | undefined {

@@ -2,6 +2,7 @@
  * A problem with how the checker was set up (a missing model folder, an unknown template name,
  * a bad project file), as opposed to a problem in the dataset. The CLI exits with status 2.
  */
-export class SetupError extends Error {
+import { UserError } from '../../common/errors';
+export class SetupError extends UserError {
   override readonly name = 'SetupError';
 }

@@ -13,10 +13,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseModelConfig, type ModelConfig } from '../model/config';
+import { readModelConfig, type ModelConfig } from '../model/config';
 import { layerTensorNames } from '../weights/hfNames';
 import { ModelWeights } from '../weights/modelWeights';
-import { WeightsError } from '../weights/safetensors';
+import { toF16Bits } from '../weights/safetensors';
 import { ggufTokenizerMetadata } from './ggufTokenizer';
 
 /** GGUF metadata value types. */
@@ -50,9 +50,7 @@ export interface GgufExportOptions {
 const LLAMA_CPP_ARCH: Record<ModelConfig['architecture'], string> = { llama: 'llama', mistral: 'llama', qwen2: 'qwen2', phi3: 'phi3' };
 
 export function exportGguf(modelDir: string, outFile: string, options: GgufExportOptions): { tensors: number; bytes: number } {
-  const configPath = path.join(modelDir, 'config.json');
-  if (!fs.existsSync(configPath)) throw new WeightsError(`${modelDir} has no config.json: is it a Hugging Face model folder?`);
-  const config = parseModelConfig(JSON.parse(fs.readFileSync(configPath, 'utf8')), configPath);
+  const config = readModelConfig(modelDir);
   const weights = ModelWeights.open(modelDir);
   try {
     const arch = LLAMA_CPP_ARCH[config.architecture];
@@ -204,7 +202,7 @@ function writeGguf(outFile: string, metadata: ReadonlyMap<string, GgufValue>, te
     fs.writeSync(fd, Buffer.alloc(align(head.length) - head.length));
     for (const { tensor, type } of layout) {
       const values = tensor.values();
-      const data = type === GGML_F16 ? Buffer.from(toHalf(values).buffer) : Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+      const data = type === GGML_F16 ? Buffer.from(toF16Bits(values).buffer) : Buffer.from(values.buffer, values.byteOffset, values.byteLength);
       fs.writeSync(fd, data);
       fs.writeSync(fd, Buffer.alloc(align(data.length) - data.length));
       written += align(data.length);
@@ -223,31 +221,6 @@ function align(n: number): number {
   return Math.ceil(n / ALIGNMENT) * ALIGNMENT;
 }
 
-function toHalf(values: Float32Array): Uint16Array {
-  const out = new Uint16Array(values.length);
-  const view = new DataView(new ArrayBuffer(4));
-  for (let i = 0; i < values.length; i++) {
-    view.setFloat32(0, values[i]!);
-    const bits = view.getUint32(0);
-    const sign = (bits >>> 16) & 0x8000;
-    let exponent = ((bits >>> 23) & 0xff) - 127 + 15;
-    let mantissa = bits & 0x7fffff;
-    if (exponent >= 31) {
-      out[i] = sign | 0x7c00 | (((bits >>> 23) & 0xff) === 0xff && mantissa ? 0x200 : 0);
-    } else if (exponent <= 0) {
-      if (exponent < -10) { out[i] = sign; continue; }
-      mantissa |= 0x800000;
-      const shift = 14 - exponent;
-      const rounded = (mantissa + (1 << (shift - 1)) - 1 + ((mantissa >>> shift) & 1)) >>> shift;
-      out[i] = sign | rounded;
-    } else {
-      const rounded = mantissa + 0xfff + ((mantissa >>> 13) & 1);
-      if (rounded & 0x800000) { mantissa = 0; exponent++; } else mantissa = rounded;
-      out[i] = exponent >= 31 ? sign | 0x7c00 : sign | (exponent << 10) | (mantissa >>> 13);
-    }
-  }
-  return out;
-}
 
 /** Little-endian writer for the GGUF header. */
 class ByteWriter {

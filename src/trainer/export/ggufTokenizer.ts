@@ -4,6 +4,7 @@
  * byte fallback) as tokenizer model `llama`, with scores that order merges; byte-level BPE as
  * `gpt2` with its merges and pre-tokenizer name.
  */
+import { readJsonObject } from '../../dataset/load/modelFolder';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ModelConfig } from '../model/config';
@@ -23,9 +24,9 @@ interface TokenizerJson {
 export function ggufTokenizerMetadata(modelDir: string, config: ModelConfig): Array<[string, GgufValue]> {
   const tokenizerPath = path.join(modelDir, 'tokenizer.json');
   if (!fs.existsSync(tokenizerPath)) throw new WeightsError(`${modelDir} has no tokenizer.json, which the GGUF file must carry`);
-  const tokenizer = JSON.parse(fs.readFileSync(tokenizerPath, 'utf8')) as TokenizerJson;
+  const tokenizer = readJsonObject(tokenizerPath) as TokenizerJson;
   const configPath = path.join(modelDir, 'tokenizer_config.json');
-  const tokenizerConfig = fs.existsSync(configPath) ? (JSON.parse(fs.readFileSync(configPath, 'utf8')) as Record<string, unknown>) : {};
+  const tokenizerConfig = fs.existsSync(configPath) ? readJsonObject(configPath) : {};
   if (tokenizer.model?.type !== 'BPE' || !tokenizer.model.vocab) throw new WeightsError(`${tokenizerPath}: only BPE tokenizers can be exported to GGUF`);
 
   const byteLevel = JSON.stringify(tokenizer.decoder ?? null).includes('"ByteLevel"');

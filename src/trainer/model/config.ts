@@ -4,6 +4,9 @@
  * `qkv_proj` and `gate_up_proj`); grouped-query attention, `rope_theta`, Llama 3 `rope_scaling`,
  * `rms_norm_eps`, tied embeddings. Anything else is a clear error, never a silently wrong model.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { errorMessage, UserError } from '../../common/errors';
 
 export type Architecture = 'llama' | 'mistral' | 'qwen2' | 'phi3';
 
@@ -42,8 +45,21 @@ export interface ModelConfig {
   bosTokenId?: number;
 }
 
-export class ModelConfigError extends Error {
+export class ModelConfigError extends UserError {
   override readonly name = 'ModelConfigError';
+}
+
+/** Reads and normalises `config.json` of a model folder. */
+export function readModelConfig(dir: string): ModelConfig {
+  const configPath = path.join(dir, 'config.json');
+  if (!fs.existsSync(configPath)) throw new ModelConfigError(`${dir} has no config.json: is it a Hugging Face model folder?`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(configPath, 'utf8'));
+  } catch (error) {
+    throw new ModelConfigError(`${configPath} is not valid JSON (${errorMessage(error)}): fix or replace the file`);
+  }
+  return parseModelConfig(raw, configPath);
 }
 
 /** Normalises a parsed `config.json`; `source` names the file in errors. */

@@ -3,6 +3,17 @@
  * them, in float32 TensorFlow.js.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { blockScales, dequantizeNf4, nf4Bytes, quantizeNf4, type Nf4Tensor } from './nf4';
+
+/** A linear layer of the decoder, as a LoRA adapter or the model sees it: (N, in) -> (N, out). */
+export interface Linear {
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  apply(x: tf.Tensor2D): tf.Tensor2D;
+  /** Bytes of frozen weights this layer holds. */
+  readonly storedBytes: number;
+  dispose(): void;
+}
 
 /**
  * A frozen linear layer `y = x W^T + b`, stored pre-transposed as `Wt` (in, out) so the forward
@@ -10,20 +21,34 @@ import * as tf from '@tensorflow/tfjs-core';
  * `W` (out, in), made once on first use: on WASM a matMul with a transposed operand runs about
  * twelve times slower, and every gradient of a transposed product needs one.
  */
-export class FrozenLinear {
+export class FrozenLinear implements Linear {
   private weight?: tf.Tensor2D;
+  readonly inFeatures: number;
+  readonly outFeatures: number;
 
-  constructor(readonly wt: tf.Tensor2D, readonly bias?: tf.Tensor1D) {}
+  constructor(readonly wt: tf.Tensor2D, readonly bias?: tf.Tensor1D) {
+    [this.inFeatures, this.outFeatures] = wt.shape;
+  }
+
+  get storedBytes(): number {
+    return 4 * (this.wt.size * (this.weight ? 2 : 1) + (this.bias?.size ?? 0));
+  }
+
 
   /** (N, in) -> (N, out) */
   apply(x: tf.Tensor2D): tf.Tensor2D {
     const forward = (input: tf.Tensor, save: tf.GradSaveFunc): { value: tf.Tensor; gradFunc: (dy: tf.Tensor) => tf.Tensor } => {
       save([]);
-      return { value: tf.matMul(input as tf.Tensor2D, this.wt), gradFunc: (dy) => tf.matMul(dy as tf.Tensor2D, this.weightForBackward()) };
+      return { value: tf.matMul(input as tf.Tensor2D, this.wt), gradFunc: (dy) => this.inputGradient(dy as tf.Tensor2D) };
     };
     const project = tf.customGrad(forward as unknown as Parameters<typeof tf.customGrad>[0]);
     const y = project(x) as tf.Tensor2D;
     return this.bias ? tf.add(y, this.bias) : y;
+  }
+
+  /** The gradient with respect to the input, `dy W`: (N, out) -> (N, in). */
+  inputGradient(dy: tf.Tensor2D): tf.Tensor2D {
+    return tf.matMul(dy, this.weightForBackward());
   }
 
   private weightForBackward(): tf.Tensor2D {
@@ -35,6 +60,54 @@ export class FrozenLinear {
     this.wt.dispose();
     this.bias?.dispose();
     this.weight?.dispose();
+  }
+}
+
+/**
+ * A frozen linear layer stored as 4-bit NF4 (QLoRA): the weight is dequantized on the backend's
+ * side only while the layer runs, W^T for the forward pass and W for the gradient, and dropped
+ * right after, so the model holds about half a byte per weight instead of eight.
+ */
+export class Nf4Linear implements Linear {
+  private readonly quantized: Nf4Tensor;
+  private readonly scales: Float32Array;
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+
+  /** `values`: W (out, in), row-major, as in the safetensors file. */
+  constructor(values: Float32Array, outFeatures: number, inFeatures: number, doubleQuant: boolean, readonly bias?: tf.Tensor1D) {
+    this.quantized = quantizeNf4(values, [outFeatures, inFeatures], doubleQuant);
+    this.scales = blockScales(this.quantized);
+    this.inFeatures = inFeatures;
+    this.outFeatures = outFeatures;
+  }
+
+  get storedBytes(): number {
+    return nf4Bytes(this.quantized) + 4 * (this.bias?.size ?? 0);
+  }
+
+  apply(x: tf.Tensor2D): tf.Tensor2D {
+    const forward = (input: tf.Tensor, save: tf.GradSaveFunc): { value: tf.Tensor; gradFunc: (dy: tf.Tensor) => tf.Tensor } => {
+      save([]);
+      const wt = tf.tensor2d(dequantizeNf4(this.quantized, true, this.scales), [this.inFeatures, this.outFeatures]);
+      const value = tf.matMul(input as tf.Tensor2D, wt);
+      wt.dispose();
+      return {
+        value,
+        gradFunc: (dy) => {
+          const w = tf.tensor2d(dequantizeNf4(this.quantized, false, this.scales), [this.outFeatures, this.inFeatures]);
+          const dx = tf.matMul(dy as tf.Tensor2D, w);
+          w.dispose();
+          return dx;
+        },
+      };
+    };
+    const y = tf.customGrad(forward as unknown as Parameters<typeof tf.customGrad>[0])(x) as tf.Tensor2D;
+    return this.bias ? tf.add(y, this.bias) : y;
+  }
+
+  dispose(): void {
+    this.bias?.dispose();
   }
 }
 
@@ -75,9 +148,9 @@ export function ropeTables(invFreq: Float64Array, start: number, length: number)
 /**
  * Rotary position embedding in Hugging Face's rotate-half layout (Su et al. 2021):
  * `x * cos + rotate_half(x) * sin`, with `rotate_half([x1, x2]) = [-x2, x1]` over the halves
- * of the head dimension. x: (B, heads, T, hd); cos, sin: (T, hd).
+ * of the head dimension. x: (B, heads, T, hd); cos, sin: (T, hd) or per row (B, 1, T, hd).
  */
-export function applyRope(x: tf.Tensor4D, cos: tf.Tensor2D, sin: tf.Tensor2D): tf.Tensor4D {
+export function applyRope(x: tf.Tensor4D, cos: tf.Tensor, sin: tf.Tensor): tf.Tensor4D {
   const half = x.shape[3] / 2;
   const [x1, x2] = tf.split(x, [half, half], 3);
   const rotated = tf.concat([tf.neg(x2!), x1!], 3);

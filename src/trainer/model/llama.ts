@@ -4,25 +4,60 @@
  * `modeling_llama.py` (Touvron et al. 2023): pre-norm blocks of grouped-query attention with
  * rotary embeddings and a SwiGLU MLP, then a final RMSNorm and the LM head.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { ModelConfigError, parseModelConfig, ropeInverseFrequencies, type ModelConfig } from './config';
-import { applyRope, causalMask, FrozenLinear, rmsNorm, ropeTables, silu } from './layers';
+import { readModelConfig, ropeInverseFrequencies, type ModelConfig } from './config';
+import type { LinearModule } from '../../common/trainConfig';
+import { applyRope, causalMask, FrozenLinear, Nf4Linear, rmsNorm, ropeTables, silu, type Linear } from './layers';
 import { ModelWeights } from '../weights/modelWeights';
 import { layerTensorNames } from '../weights/hfNames';
 
-interface DecoderLayer {
+/** The linear layers of a decoder layer, by their Hugging Face module names. */
+type LayerLinears = Record<LinearModule, Linear>;
+
+interface DecoderLayer extends LayerLinears {
   inputNorm: tf.Tensor1D;
   postAttentionNorm: tf.Tensor1D;
-  q: FrozenLinear;
-  k: FrozenLinear;
-  v: FrozenLinear;
-  o: FrozenLinear;
-  gate: FrozenLinear;
-  up: FrozenLinear;
-  down: FrozenLinear;
 }
+
+/** Where each module sits in a Hugging Face checkpoint: `model.layers.<i>.<block>.<module>`. */
+export const MODULE_BLOCK: Record<LinearModule, 'self_attn' | 'mlp'> = {
+  q_proj: 'self_attn', k_proj: 'self_attn', v_proj: 'self_attn', o_proj: 'self_attn', gate_proj: 'mlp', up_proj: 'mlp', down_proj: 'mlp',
+};
+
+/** A linear layer of the model with its Hugging Face name, where an adapter can be attached. */
+export interface ModuleSlot {
+  /** `model.layers.0.self_attn.q_proj` */
+  name: string;
+  layer: number;
+  module: LinearModule;
+  get(): Linear;
+  set(linear: Linear): void;
+}
+
+export interface LoadOptions {
+  /** Store the frozen linear weights as 4-bit NF4 (QLoRA). */
+  nf4?: { doubleQuant: boolean };
+}
+
+/**
+ * What a training forward pass needs beyond the ids: per-row positions (packing restarts them at
+ * each example) and, per row, which example each position belongs to (no attention across
+ * examples; -1 marks padding).
+ */
+export interface TrainingBatch {
+  ids: number[][];
+  positions: number[][];
+  segments: number[][];
+}
+
+export interface BatchTables {
+  cos: tf.Tensor;
+  sin: tf.Tensor;
+  mask: tf.Tensor;
+}
+
+/** Runs one decoder layer over (B*T, H); `checkpoint` may wrap it to recompute in backward. */
+export type LayerRunner = (index: number, hidden: tf.Tensor2D, run: (hidden: tf.Tensor2D) => tf.Tensor2D) => tf.Tensor2D;
 
 /** Keys stored transposed, (B, nKv, hd, S), so attention scores are a plain matMul. */
 export interface KvCache {
@@ -39,43 +74,35 @@ export class LlamaModel {
     private readonly embedding: tf.Tensor2D,
     private readonly layers: DecoderLayer[],
     private readonly finalNorm: tf.Tensor1D,
-    /** The LM head, (H, V). */
-    private readonly lmHeadT: tf.Tensor2D,
+    /** The LM head, (H) -> (V). */
+    readonly lmHead: FrozenLinear,
   ) {
     this.invFreq = ropeInverseFrequencies(config);
   }
 
   /** Reads config.json and the safetensors weights of a model folder. */
-  static load(dir: string): LlamaModel {
-    const configPath = path.join(dir, 'config.json');
-    if (!fs.existsSync(configPath)) throw new ModelConfigError(`${dir} has no config.json: is it a Hugging Face model folder?`);
-    let raw: unknown;
-    try {
-      raw = JSON.parse(fs.readFileSync(configPath, 'utf8'));
-    } catch (error) {
-      throw new ModelConfigError(`${configPath} is not valid JSON: ${(error as Error).message}`);
-    }
-    const config = parseModelConfig(raw, configPath);
+  static load(dir: string, options: LoadOptions = {}): LlamaModel {
+    const config = readModelConfig(dir);
     const weights = ModelWeights.open(dir);
     try {
-      return LlamaModel.fromWeights(config, weights);
+      return LlamaModel.fromWeights(config, weights, options);
     } finally {
       weights.close();
     }
   }
 
-  private static fromWeights(config: ModelConfig, weights: ModelWeights): LlamaModel {
+  private static fromWeights(config: ModelConfig, weights: ModelWeights, options: LoadOptions): LlamaModel {
     const { hiddenSize: h, vocabSize: vocab } = config;
     const created: tf.Tensor[] = [];
     try {
       const embeddingValues = weights.read('model.embed_tokens.weight', [vocab, h]);
       const embedding = track(created, tf.tensor2d(embeddingValues, [vocab, h]));
       const layers: DecoderLayer[] = [];
-      for (let i = 0; i < config.numLayers; i++) layers.push(loadLayer(config, weights, i, created));
+      for (let i = 0; i < config.numLayers; i++) layers.push(loadLayer(config, weights, i, created, options));
       const finalNorm = track(created, tf.tensor1d(weights.read('model.norm.weight', [h])));
       const head = config.tieWordEmbeddings || !weights.has('lm_head.weight') ? embeddingValues : weights.read('lm_head.weight', [vocab, h]);
-      const lmHeadT = track(created, transposed(head, vocab, h));
-      return new LlamaModel(config, embedding, layers, finalNorm, lmHeadT);
+      const lmHead = new FrozenLinear(track(created, transposed(head, vocab, h)));
+      return new LlamaModel(config, embedding, layers, finalNorm, lmHead);
     } catch (error) {
       for (const tensor of created) tensor.dispose();
       throw error;
@@ -98,18 +125,13 @@ export class LlamaModel {
     // Keys and values outlive this call only when a cache will hold them.
     const updated: KvCache['layers'] | undefined = cache ? [] : undefined;
     const logits = tf.tidy(() => {
-      const flatIds = tf.tensor1d(ids.flat(), 'int32');
-      let hidden = tf.gather(this.embedding, flatIds) as tf.Tensor2D; // (B*T, H)
       const { cos, sin } = ropeTables(this.invFreq, start, steps);
       const mask = causalMask(start, steps, c.slidingWindow);
+      let hidden = this.embed(ids);
       this.layers.forEach((layer, index) => {
-        const previous = cache?.layers[index];
-        const attended = this.attention(layer, rmsNorm(hidden, layer.inputNorm, c.rmsNormEps), batch, steps, cos, sin, mask, previous, updated, index);
-        hidden = tf.add(hidden, attended) as tf.Tensor2D;
-        const normed = rmsNorm(hidden, layer.postAttentionNorm, c.rmsNormEps);
-        hidden = tf.add(hidden, layer.down.apply(tf.mul(silu(layer.gate.apply(normed)), layer.up.apply(normed)))) as tf.Tensor2D;
+        hidden = this.layerForward(layer, hidden, batch, steps, cos, sin, mask, cache?.layers[index], updated, index);
       });
-      const out = tf.matMul(rmsNorm(hidden, this.finalNorm, c.rmsNormEps), this.lmHeadT); // (B*T, V)
+      const out = this.lmHead.apply(rmsNorm(hidden, this.finalNorm, c.rmsNormEps)); // (B*T, V)
       return tf.reshape(out, [batch, steps, c.vocabSize]) as tf.Tensor3D;
     });
     if (cache && updated) {
@@ -118,6 +140,70 @@ export class LlamaModel {
       cache.length = start + steps;
     }
     return logits;
+  }
+
+  /**
+   * The final normed hidden states (B*T, H) of a training batch, for a loss computed in chunks
+   * against {@link lmHead}. Positions restart per example and attention never crosses examples.
+   * Not tidied: the caller runs it inside its own tidy or gradient scope.
+   */
+  trainingHidden(batch: TrainingBatch, tables: BatchTables, runLayer: LayerRunner = (_, hidden, run) => run(hidden)): tf.Tensor2D {
+    const rows = batch.ids.length;
+    const steps = batch.ids[0]!.length;
+    const c = this.config;
+    const { cos, sin, mask } = tables;
+    let hidden = this.embed(batch.ids);
+    this.layers.forEach((layer, index) => {
+      hidden = runLayer(index, hidden, (h) => this.layerForward(layer, h, rows, steps, cos, sin, mask, undefined, undefined, index));
+    });
+    return rmsNorm(hidden, this.finalNorm, c.rmsNormEps);
+  }
+
+  /**
+   * The RoPE tables and attention mask of a training batch. The caller owns and disposes them:
+   * they must outlive the gradient computation, since checkpointed layers recompute with them.
+   */
+  batchTables(batch: TrainingBatch): BatchTables {
+    const { cos, sin } = ropeTablesAt(this.invFreq, batch.positions); // (B, 1, T, hd)
+    return { cos, sin, mask: segmentMask(batch.segments, this.config.slidingWindow) }; // mask (B, 1, 1, T, T)
+  }
+
+  /** Every linear layer, by Hugging Face name, in checkpoint order. */
+  moduleSlots(): ModuleSlot[] {
+    const slots: ModuleSlot[] = [];
+    this.layers.forEach((layer, index) => {
+      for (const module of Object.keys(MODULE_BLOCK) as LinearModule[]) {
+        slots.push({
+          name: `model.layers.${index}.${MODULE_BLOCK[module]}.${module}`, layer: index, module,
+          get: () => layer[module],
+          set: (linear) => { layer[module] = linear; },
+        });
+      }
+    });
+    return slots;
+  }
+
+  /** Parameters of the base model, counted as peft counts them. */
+  parameterCount(): number {
+    const c = this.config;
+    const perLayer = 2 * c.hiddenSize + (Object.keys(MODULE_BLOCK) as LinearModule[]).reduce((n, m) => n + this.layers[0]![m].inFeatures * this.layers[0]![m].outFeatures, 0);
+    return c.vocabSize * c.hiddenSize * (c.tieWordEmbeddings ? 1 : 2) + c.numLayers * perLayer + c.hiddenSize;
+  }
+
+  private embed(ids: readonly (readonly number[])[]): tf.Tensor2D {
+    return tf.gather(this.embedding, tf.tensor1d(ids.flat(), 'int32')) as tf.Tensor2D; // (B*T, H)
+  }
+
+  /** One pre-norm block: attention, then the SwiGLU MLP, each added to the residual stream. */
+  private layerForward(
+    layer: DecoderLayer, hidden: tf.Tensor2D, batch: number, steps: number, cos: tf.Tensor, sin: tf.Tensor, mask: tf.Tensor,
+    previous: KvCache['layers'][number] | undefined, updated: KvCache['layers'] | undefined, index: number,
+  ): tf.Tensor2D {
+    const eps = this.config.rmsNormEps;
+    const attended = this.attention(layer, rmsNorm(hidden, layer.inputNorm, eps), batch, steps, cos, sin, mask, previous, updated, index);
+    const mid = tf.add(hidden, attended) as tf.Tensor2D;
+    const normed = rmsNorm(mid, layer.postAttentionNorm, eps);
+    return tf.add(mid, layer.down_proj.apply(tf.mul(silu(layer.gate_proj.apply(normed)), layer.up_proj.apply(normed)))) as tf.Tensor2D;
   }
 
   /** The logits at every position of one sequence, as plain arrays (for `sft-studio forward`). */
@@ -132,14 +218,14 @@ export class LlamaModel {
 
   /** Self-attention of one layer over the new positions and the cached ones. x: (B*T, H). */
   private attention(
-    layer: DecoderLayer, x: tf.Tensor2D, batch: number, steps: number, cos: tf.Tensor2D, sin: tf.Tensor2D, mask: tf.Tensor2D,
+    layer: DecoderLayer, x: tf.Tensor2D, batch: number, steps: number, cos: tf.Tensor, sin: tf.Tensor, mask: tf.Tensor,
     previous: KvCache['layers'][number] | undefined, updated: KvCache['layers'] | undefined, index: number,
   ): tf.Tensor2D {
     const { numHeads: nH, numKvHeads: nKv, headDim: hd } = this.config;
     const heads = (t: tf.Tensor2D, n: number): tf.Tensor4D => tf.transpose(tf.reshape(t, [batch, steps, n, hd]), [0, 2, 1, 3]); // (B, n, T, hd)
-    const q = applyRope(heads(layer.q.apply(x), nH), cos, sin);
-    const k = applyRope(heads(layer.k.apply(x), nKv), cos, sin);
-    const v = heads(layer.v.apply(x), nKv);
+    const q = applyRope(heads(layer.q_proj.apply(x), nH), cos, sin);
+    const k = applyRope(heads(layer.k_proj.apply(x), nKv), cos, sin);
+    const v = heads(layer.v_proj.apply(x), nKv);
     const newKeysT = tf.transpose(k, [0, 1, 3, 2]); // (B, nKv, hd, T)
     const keysT = previous ? tf.concat([previous.keysT, newKeysT], 3) : newKeysT; // (B, nKv, hd, S)
     const values = previous ? tf.concat([previous.values, v], 2) : v; // (B, nKv, S, hd)
@@ -153,7 +239,7 @@ export class LlamaModel {
     const weights = tf.reshape(tf.softmax(tf.add(scores, mask)), [batch, nKv, repeats * steps, -1]);
     const context = tf.reshape(tf.matMul(weights, values), [batch, nH, steps, hd]); // (B, nH, T, hd)
     const merged = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [batch * steps, nH * hd]) as tf.Tensor2D; // (B*T, nH*hd)
-    return layer.o.apply(merged);
+    return layer.o_proj.apply(merged);
   }
 
   disposeCache(cache: KvCache): void {
@@ -168,13 +254,53 @@ export class LlamaModel {
   dispose(): void {
     this.embedding.dispose();
     this.finalNorm.dispose();
-    this.lmHeadT.dispose();
+    this.lmHead.dispose();
     for (const layer of this.layers) {
       layer.inputNorm.dispose();
       layer.postAttentionNorm.dispose();
-      for (const linear of [layer.q, layer.k, layer.v, layer.o, layer.gate, layer.up, layer.down]) linear.dispose();
+      for (const module of Object.keys(MODULE_BLOCK) as LinearModule[]) layer[module].dispose();
     }
   }
+}
+
+/** RoPE tables for per-row positions: cos and sin (B, 1, T, hd), broadcasting over heads. */
+function ropeTablesAt(invFreq: Float64Array, positions: readonly (readonly number[])[]): { cos: tf.Tensor4D; sin: tf.Tensor4D } {
+  const rows = positions.length;
+  const steps = positions[0]!.length;
+  const half = invFreq.length;
+  const cos = new Float32Array(rows * steps * half * 2);
+  const sin = new Float32Array(rows * steps * half * 2);
+  positions.forEach((row, b) => {
+    row.forEach((position, t) => {
+      const base = (b * steps + t) * half * 2;
+      for (let i = 0; i < half; i++) {
+        const angle = position * invFreq[i]!;
+        cos[base + i] = cos[base + half + i] = Math.cos(angle);
+        sin[base + i] = sin[base + half + i] = Math.sin(angle);
+      }
+    });
+  });
+  return { cos: tf.tensor4d(cos, [rows, 1, steps, half * 2]), sin: tf.tensor4d(sin, [rows, 1, steps, half * 2]) };
+}
+
+/**
+ * The additive attention mask of a training batch, (B, 1, 1, T, T): a query sees the keys at or
+ * before it in the same example (segment), within the sliding window; padding (segment -1) sees
+ * only itself, which keeps its softmax finite.
+ */
+function segmentMask(segments: readonly (readonly number[])[], window?: number): tf.Tensor {
+  const rows = segments.length;
+  const steps = segments[0]!.length;
+  const mask = new Float32Array(rows * steps * steps);
+  segments.forEach((row, b) => {
+    for (let q = 0; q < steps; q++) {
+      for (let k = 0; k < steps; k++) {
+        const visible = row[q] === -1 ? k === q : k <= q && row[k] === row[q] && (window === undefined || q - k < window);
+        if (!visible) mask[(b * steps + q) * steps + k] = -1e30;
+      }
+    }
+  });
+  return tf.tensor(mask, [rows, 1, 1, steps, steps]);
 }
 
 function track<T extends tf.Tensor>(created: tf.Tensor[], tensor: T): T {
@@ -201,15 +327,19 @@ function transposed(values: Float32Array, rows: number, cols: number): tf.Tensor
   return tf.tensor2d(out, [cols, rows]);
 }
 
-function loadLayer(config: ModelConfig, weights: ModelWeights, index: number, created: tf.Tensor[]): DecoderLayer {
+function loadLayer(config: ModelConfig, weights: ModelWeights, index: number, created: tf.Tensor[], options: LoadOptions): DecoderLayer {
   const { hiddenSize: h, intermediateSize: inter, numHeads: nH, numKvHeads: nKv, headDim: hd } = config;
   const names = layerTensorNames(config.architecture, index);
-  const linear = (values: Float32Array, out: number, inputs: number, bias?: Float32Array): FrozenLinear =>
-    new FrozenLinear(track(created, transposed(values, out, inputs)), bias ? track(created, tf.tensor1d(bias)) : undefined);
+  const linear = (values: Float32Array, out: number, inputs: number, bias?: Float32Array): Linear => {
+    const biasTensor = bias ? track(created, tf.tensor1d(bias)) : undefined;
+    return options.nf4
+      ? new Nf4Linear(values, out, inputs, options.nf4.doubleQuant, biasTensor)
+      : new FrozenLinear(track(created, transposed(values, out, inputs)), biasTensor);
+  };
   const rows = (values: Float32Array, from: number, count: number, width: number): Float32Array => values.subarray(from * width, (from + count) * width);
   const bias = (name: string | undefined, size: number): Float32Array | undefined => (name && config.qkvBias ? weights.read(name, [size]) : undefined);
 
-  let q: FrozenLinear, k: FrozenLinear, v: FrozenLinear, gate: FrozenLinear, up: FrozenLinear;
+  let q: Linear, k: Linear, v: Linear, gate: Linear, up: Linear;
   if (names.qkv) {
     // Phi-3 fuses q, k and v as consecutive row blocks of one matrix.
     const fused = weights.read(names.qkv, [(nH + 2 * nKv) * hd, h]);
@@ -234,9 +364,9 @@ function loadLayer(config: ModelConfig, weights: ModelWeights, index: number, cr
   return {
     inputNorm: track(created, tf.tensor1d(weights.read(names.inputNorm, [h]))),
     postAttentionNorm: track(created, tf.tensor1d(weights.read(names.postAttentionNorm, [h]))),
-    q, k, v,
-    o: linear(weights.read(names.o, [h, nH * hd]), h, nH * hd, oBias),
-    gate, up,
-    down: linear(weights.read(names.down, [h, inter]), h, inter),
+    q_proj: q, k_proj: k, v_proj: v,
+    o_proj: linear(weights.read(names.o, [h, nH * hd]), h, nH * hd, oBias),
+    gate_proj: gate, up_proj: up,
+    down_proj: linear(weights.read(names.down, [h, inter]), h, inter),
   };
 }

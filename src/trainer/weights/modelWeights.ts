@@ -50,6 +50,18 @@ export class ModelWeights {
     return new ModelWeights(byName, [...opened.values()], dir);
   }
 
+  /** Every tensor name, in file order. */
+  names(): string[] {
+    return [...this.byName.keys()];
+  }
+
+  /** A tensor's stored shape. */
+  shapeOf(name: string): number[] {
+    const info = this.byName.get(name)?.tensors.get(name);
+    if (!info) throw new WeightsError(`The weights in ${this.dir} have no tensor "${name}"`);
+    return info.shape;
+  }
+
   has(name: string): boolean {
     return this.byName.has(name);
   }

@@ -7,6 +7,7 @@
  * before use, and each tensor is read on its own with a positioned read, so a model is never
  * copied whole into memory. F32, F16 and BF16 are converted to Float32Array.
  */
+import { UserError } from '../../common/errors';
 import * as fs from 'node:fs';
 
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16';
@@ -24,7 +25,7 @@ export interface TensorInfo {
   end: number;
 }
 
-export class WeightsError extends Error {
+export class WeightsError extends UserError {
   override readonly name = 'WeightsError';
 }
 
@@ -139,6 +140,33 @@ function halfToFloat(h: number): number {
   return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
 }
 
+/** Rounds float32 values to IEEE half precision (round to nearest even). */
+export function toF16Bits(values: Float32Array): Uint16Array {
+  const out = new Uint16Array(values.length);
+  const view = new DataView(new ArrayBuffer(4));
+  for (let i = 0; i < values.length; i++) {
+    view.setFloat32(0, values[i]!);
+    const bits = view.getUint32(0);
+    const sign = (bits >>> 16) & 0x8000;
+    let exponent = ((bits >>> 23) & 0xff) - 127 + 15;
+    let mantissa = bits & 0x7fffff;
+    if (exponent >= 31) {
+      out[i] = sign | 0x7c00 | (((bits >>> 23) & 0xff) === 0xff && mantissa ? 0x200 : 0);
+    } else if (exponent <= 0) {
+      if (exponent < -10) { out[i] = sign; continue; }
+      mantissa |= 0x800000;
+      const shift = 14 - exponent;
+      const rounded = (mantissa + (1 << (shift - 1)) - 1 + ((mantissa >>> shift) & 1)) >>> shift;
+      out[i] = sign | rounded;
+    } else {
+      const rounded = mantissa + 0xfff + ((mantissa >>> 13) & 1);
+      if (rounded & 0x800000) { mantissa = 0; exponent++; } else mantissa = rounded;
+      out[i] = exponent >= 31 ? sign | 0x7c00 : sign | (exponent << 10) | (mantissa >>> 13);
+    }
+  }
+  return out;
+}
+
 /** Rounds float32 values to bfloat16 (round to nearest even), as torch does. */
 export function toBf16Bits(values: Float32Array): Uint16Array {
   const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
@@ -153,7 +181,7 @@ export function toBf16Bits(values: Float32Array): Uint16Array {
 export interface TensorToWrite {
   shape: number[];
   values: Float32Array;
-  dtype?: 'F32' | 'BF16';
+  dtype?: SafetensorsDtype;
 }
 
 /**
@@ -179,7 +207,7 @@ export function writeSafetensors(file: string, tensors: ReadonlyMap<string, Tens
     fs.writeSync(fd, length);
     fs.writeSync(fd, headerText);
     for (const tensor of tensors.values()) {
-      const data = tensor.dtype === 'BF16' ? toBf16Bits(tensor.values) : tensor.values;
+      const data = tensor.dtype === 'BF16' ? toBf16Bits(tensor.values) : tensor.dtype === 'F16' ? toF16Bits(tensor.values) : tensor.values;
       fs.writeSync(fd, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     }
   } finally {

@@ -1,0 +1,100 @@
+/**
+ * One optimizer step and one evaluation pass, as TRL computes them: the loss is the sum of the
+ * trained tokens' cross-entropies divided by the number of trained tokens in the whole step (all
+ * its accumulated micro-batches), so every token weighs the same however the examples were
+ * batched. Gradients add up over micro-batches, are clipped by their global norm, then AdamW
+ * updates the LoRA variables, the only ones the optimizer sees.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+// The ops' gradients (matMul, softmax...) register themselves when this module loads.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import type { LlamaModel } from '../model/llama';
+import type { LoraAdapter } from '../model/lora';
+import type { MicroBatch } from './batches';
+import { checkpointLayer, targetCrossEntropy } from './loss';
+import { clipByGlobalNorm, type AdamW } from './optimizer';
+
+export interface StepResult {
+  loss: number;
+  gradNorm: number;
+  tokens: number;
+  trainedTokens: number;
+}
+
+export interface StepOptions {
+  learningRate: number;
+  maxGradNorm: number;
+  gradientCheckpointing: boolean;
+  /** Seeds the dropout masks of this step's micro-batches. */
+  dropoutSeed: number;
+}
+
+/** The loss summed over one micro-batch's trained tokens, through every layer. */
+function summedLoss(model: LlamaModel, adapter: LoraAdapter, batch: MicroBatch, tables: ReturnType<LlamaModel['batchTables']>, checkpoint: boolean): tf.Scalar {
+  const byLayer = new Map<number, tf.Variable[]>();
+  if (checkpoint) {
+    for (const m of adapter.modules) {
+      const layer = Number(/layers\.(\d+)\./.exec(m.name)![1]);
+      byLayer.set(layer, [...(byLayer.get(layer) ?? []), m.lora.loraAT, m.lora.loraBT]);
+    }
+  }
+  const hidden = model.trainingHidden(batch, tables, checkpoint
+    ? (index, h, run) => checkpointLayer(run, h, byLayer.get(index) ?? [])
+    : undefined);
+  return targetCrossEntropy(hidden, model.lmHead, batch.targetRows, batch.targetIds);
+}
+
+export async function trainStep(model: LlamaModel, adapter: LoraAdapter, optimizer: AdamW, microBatches: readonly MicroBatch[], options: StepOptions): Promise<StepResult> {
+  const variables = adapter.variables();
+  const trainedTokens = microBatches.reduce((n, b) => n + b.targetIds.length, 0);
+  const tokens = microBatches.reduce((n, b) => n + b.tokens, 0);
+  let accumulated: tf.Tensor[] | undefined;
+  let lossSum = 0;
+  adapter.dropoutState.training = true;
+  try {
+    for (let i = 0; i < microBatches.length; i++) {
+      const batch = microBatches[i]!;
+      if (batch.targetIds.length === 0) continue;
+      adapter.dropoutState.seed = options.dropoutSeed * 131 + i;
+      const tables = model.batchTables(batch);
+      const { value, grads } = tf.variableGrads(
+        () => tf.div(summedLoss(model, adapter, batch, tables, options.gradientCheckpointing), trainedTokens) as tf.Scalar,
+        variables,
+      );
+      for (const t of [tables.cos, tables.sin, tables.mask]) t.dispose();
+      lossSum += (await value.data())[0]!;
+      value.dispose();
+      const ordered = variables.map((v) => grads[v.name]!);
+      if (accumulated) {
+        const sums = accumulated.map((a, k) => tf.add(a, ordered[k]!));
+        for (const t of [...accumulated, ...ordered]) t.dispose();
+        accumulated = sums;
+      } else {
+        accumulated = ordered;
+      }
+    }
+  } finally {
+    adapter.dropoutState.training = false;
+  }
+  if (!accumulated) return { loss: 0, gradNorm: 0, tokens, trainedTokens: 0 };
+  const { grads, norm } = await clipByGlobalNorm(accumulated, options.maxGradNorm);
+  optimizer.apply(grads, options.learningRate);
+  for (const g of grads) g.dispose();
+  return { loss: lossSum, gradNorm: norm, tokens, trainedTokens };
+}
+
+/** The mean loss over the trained tokens of every batch, without dropout or gradients. */
+export async function evaluate(model: LlamaModel, adapter: LoraAdapter, batches: readonly MicroBatch[]): Promise<number> {
+  let sum = 0;
+  let count = 0;
+  for (const batch of batches) {
+    if (batch.targetIds.length === 0) continue;
+    const tables = model.batchTables(batch);
+    const loss = tf.tidy(() => summedLoss(model, adapter, batch, tables, false));
+    for (const t of [tables.cos, tables.sin, tables.mask]) t.dispose();
+    sum += (await loss.data())[0]!;
+    loss.dispose();
+    count += batch.targetIds.length;
+  }
+  return count > 0 ? sum / count : Number.NaN;
+}
