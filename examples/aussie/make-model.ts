@@ -12,5 +12,5 @@ if (!out) {
   process.stderr.write('usage: npx tsx examples/aussie/make-model.ts OUT_DIR\n');
   process.exit(2);
 }
-writeTinyModel(out, { architecture: 'llama', tokenizer: 'llama3', seed: 7, embeddingStd: 0.2, shape: { hidden: 128, intermediate: 256, layers: 2, heads: 4, kvHeads: 2 } });
+writeTinyModel(out, { architecture: 'llama', tokenizer: 'llama3', seed: 7, embeddingStd: 0.2, linearStd: 0.08, shape: { hidden: 128, intermediate: 256, layers: 2, heads: 4, kvHeads: 2 } });
 process.stdout.write(`${out}\n`);

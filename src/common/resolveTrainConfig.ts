@@ -54,6 +54,10 @@ function applyOverride(target: Record<string, unknown>, assignment: string, erro
   }
   const [first, second] = parsed.path;
   if (second === undefined) {
+    if (first in TRAIN_SECTIONS) {
+      errors.push(`--set ${assignment}: "${first}" is a section; set one of its keys, such as ${first}.${Object.keys((TRAIN_SECTIONS as Record<string, object>)[first]!)[0]}=...`);
+      return;
+    }
     if (!(TOP_LEVEL_SETTABLE as readonly string[]).includes(first)) {
       errors.push(`--set ${assignment}: ${unknownKeyMessage(first, first, [...TOP_LEVEL_SETTABLE, ...Object.keys(TRAIN_SECTIONS).map((s) => `${s}.<key>`)])}`);
       return;

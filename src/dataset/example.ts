@@ -12,7 +12,7 @@
 import { parseJson } from './json/parseJson';
 import { markTrainedTokens, renderExample, type RenderedExample } from './mask';
 import { interpretRecord, type DatasetRecord } from './records';
-import type { LineFinding } from './rules';
+import { RULES, type LineFinding } from './rules';
 import type { ChatTemplate } from './template';
 import type { TextTokenizer } from './tokens';
 
@@ -118,7 +118,10 @@ export function prepareRecord(record: DatasetRecord, context: ExampleContext): P
   return example;
 }
 
-/** Parses one line and prepares it; the findings say why a line cannot train. */
+/**
+ * Parses one line and prepares it for training; the findings say why a line cannot train. Lines
+ * with a structural error (by the rule's default severity) are unusable.
+ */
 export function prepareLine(text: string, context: ExampleContext): PreparedExample {
   if (text.trim().length === 0) return { ok: false, findings: [{ code: 'line/blank', start: 0, end: text.length, message: 'Blank line' }] };
   const parsed = parseJson(text);
@@ -127,7 +130,9 @@ export function prepareLine(text: string, context: ExampleContext): PreparedExam
     return { ok: false, findings: [{ code, message, start, end: Math.max(end, start) }] };
   }
   const interpreted = interpretRecord(parsed.value);
-  if (!interpreted.record) return { ok: false, findings: interpreted.findings };
+  // A line the checker marks with a structural error is not trained, even where it renders.
+  const errors = interpreted.findings.filter((f) => RULES[f.code].severity === 'error');
+  if (!interpreted.record || errors.length > 0) return { ok: false, findings: errors.length > 0 ? errors : interpreted.findings };
   return prepareRecord(interpreted.record, context);
 }
 

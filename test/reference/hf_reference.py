@@ -5,7 +5,10 @@ modeling_mistral.py, modeling_qwen2.py, modeling_phi3.py): LlamaRMSNorm, rotate_
 apply_rotary_pos_emb, repeat_kv, eager attention, the SwiGLU MLP, _compute_llama3_parameters.
 It shares no code with the TypeScript model it checks.
 
-Usage: hf_reference.py MODEL_DIR IDS(comma separated) [GREEDY_STEPS]
+With ADAPTER_DIR, a PEFT LoRA adapter runs beside the frozen weights as peft's LoraLayer does:
+linear(x) + (lora_alpha / r) * (x @ A^T) @ B^T (lora_alpha / sqrt(r) with use_rslora).
+
+Usage: hf_reference.py MODEL_DIR IDS(comma separated) [GREEDY_STEPS] [ADAPTER_DIR]
 Prints JSON: {"logprobs": [[...] per position], "greedy": [ids], "margins": [top1 - top2 per step]}
 """
 import json
@@ -91,7 +94,20 @@ def repeat_kv(hidden, n_rep):
     return hidden.reshape(batch, kv_heads * n_rep, length, head_dim)
 
 
-def forward(config, w, ids):
+def load_adapter(adapter_dir):
+    config = json.load(open(os.path.join(adapter_dir, "adapter_config.json")))
+    tensors = read_safetensors(os.path.join(adapter_dir, "adapter_model.safetensors"))
+    adapters = {}
+    for name, value in tensors.items():
+        module, half = name[len("base_model.model."):].rsplit(".lora_", 1)
+        adapters.setdefault(module + ".weight", {})[half[0]] = value
+    for pair in adapters.values():
+        r = pair["A"].shape[0]
+        pair["scaling"] = config["lora_alpha"] / (math.sqrt(r) if config.get("use_rslora") else r)
+    return adapters
+
+
+def forward(config, w, ids, adapters=None):
     arch = config["model_type"]
     hidden_size = config["hidden_size"]
     n_heads = config["num_attention_heads"]
@@ -108,7 +124,15 @@ def forward(config, w, ids):
     window = config.get("sliding_window") if arch == "mistral" else None
     if window:
         mask = mask + torch.full((length, length), float("-inf")).tril(-window)
-    linear = lambda t, name, bias=None: t @ w[name].T + (w[bias] if bias in w else 0)
+    adapters = adapters or {}
+
+    def linear(t, name, bias=None):
+        out = t @ w[name].T + (w[bias] if bias in w else 0)
+        if name in adapters:
+            lora = adapters[name]
+            out = out + lora["scaling"] * ((t @ lora["A"].T) @ lora["B"].T)
+        return out
+
     for i in range(config["num_hidden_layers"]):
         p = f"model.layers.{i}"
         h = rms_norm(x, w[f"{p}.input_layernorm.weight"], eps)
@@ -145,12 +169,13 @@ def forward(config, w, ids):
 def main():
     model_dir, ids = sys.argv[1], [int(i) for i in sys.argv[2].split(",")]
     steps = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+    adapters = load_adapter(sys.argv[4]) if len(sys.argv) > 4 else None
     config = json.load(open(os.path.join(model_dir, "config.json")))
     weights = load_weights(model_dir)
-    logprobs = forward(config, weights, ids)
+    logprobs = forward(config, weights, ids, adapters)
     greedy, margins, sequence = [], [], list(ids)
     for _ in range(steps):
-        last = forward(config, weights, sequence)[-1]
+        last = forward(config, weights, sequence, adapters)[-1]
         top = torch.topk(last, 2)
         greedy.append(int(top.indices[0]))
         margins.append(float(top.values[0] - top.values[1]))

@@ -3,7 +3,9 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/trainer/backend';
+import type { LlamaModel } from '../../src/trainer/model/llama';
 import { writeTinyModel, type TinyModelOptions } from '../fixtures/tinyModels';
 import { ROOT } from '../helpers';
 
@@ -36,9 +38,31 @@ export interface ReferenceResult {
   margins: number[];
 }
 
-/** The float64 PyTorch reference (test/reference/hf_reference.py) on the same folder. */
-export function reference(modelDir: string, ids: readonly number[], greedySteps = 0): ReferenceResult {
+/** The float64 PyTorch reference (test/reference/hf_reference.py) on the same folder, with a PEFT adapter if given. */
+export function reference(modelDir: string, ids: readonly number[], greedySteps = 0, adapterDir?: string): ReferenceResult {
   const script = path.join(ROOT, 'test', 'reference', 'hf_reference.py');
-  const output = execFileSync(REFERENCE_PYTHON, [script, modelDir, ids.join(','), String(greedySteps)], { maxBuffer: 1 << 28 });
+  const output = execFileSync(REFERENCE_PYTHON, [script, modelDir, ids.join(','), String(greedySteps), ...(adapterDir ? [adapterDir] : [])], { maxBuffer: 1 << 28 });
   return JSON.parse(output.toString()) as ReferenceResult;
+}
+
+/** Log-probabilities of every next token, from our model, as plain arrays. */
+export async function logprobsOf(model: LlamaModel, ids: readonly number[]): Promise<number[][]> {
+  const logits = model.forward([ids]);
+  const logprobs = tf.tidy(() => tf.logSoftmax(logits));
+  const rows = ((await logprobs.array()) as number[][][])[0]!;
+  logits.dispose();
+  logprobs.dispose();
+  return rows;
+}
+
+/** The largest absolute difference between two tables of numbers. */
+export function maxDifference(a: readonly (readonly number[])[], b: readonly (readonly number[])[]): number {
+  let max = 0;
+  a.forEach((row, t) => row.forEach((value, i) => { max = Math.max(max, Math.abs(value - b[t]![i]!)); }));
+  return max;
+}
+
+/** A folder for one test's outputs, removed when the process exits. */
+export function scratchDir(name: string): string {
+  return fs.mkdtempSync(path.join(modelsRoot, `${name}-`));
 }
