@@ -32,7 +32,7 @@ const STEP = { learningRate: 1e-2, maxGradNorm: 1, gradientCheckpointing: false,
 test('one batch overfits: the loss falls below a tenth of its start', async () => {
   const model = LlamaModel.load(tinyModel({ architecture: 'llama', embeddingStd: 0.2, linearStd: 0.08 }));
   const adapter = attachLora(model, LORA, 3);
-  const optimizer = new AdamW(adapter.variables(), 0);
+  const optimizer = new AdamW(adapter.variables(), adapter.variableNames(), 0);
   const batch = makeBatch(EXAMPLES.map((e) => [e]), 0);
   const losses: number[] = [];
   for (let i = 0; i < 40; i++) losses.push((await trainStep(model, adapter, optimizer, [batch], STEP)).loss);
@@ -45,7 +45,7 @@ test('one batch overfits: the loss falls below a tenth of its start', async () =
 test('the tensor count stays flat across steps, evaluation and dropout', async () => {
   const model = LlamaModel.load(tinyModel({ architecture: 'qwen2' }));
   const adapter = attachLora(model, { ...LORA, lora_dropout: 0.1 }, 3);
-  const optimizer = new AdamW(adapter.variables(), 0.01);
+  const optimizer = new AdamW(adapter.variables(), adapter.variableNames(), 0.01);
   const batch = makeBatch(EXAMPLES.map((e) => [e]), 0);
   await trainStep(model, adapter, optimizer, [batch, batch], { ...STEP, gradientCheckpointing: true });
   await evaluate(model, adapter, [batch]);
@@ -63,7 +63,7 @@ test('the tensor count stays flat across steps, evaluation and dropout', async (
 async function lossesWith(options: { checkpointing: boolean; packed: boolean; dropout: number }): Promise<number[]> {
   const model = LlamaModel.load(tinyModel({ architecture: 'mistral', sharpened: true }));
   const adapter = attachLora(model, { ...LORA, lora_dropout: options.dropout }, 3);
-  const optimizer = new AdamW(adapter.variables(), 0);
+  const optimizer = new AdamW(adapter.variables(), adapter.variableNames(), 0);
   const batch = options.packed ? makeBatch([EXAMPLES], 0) : makeBatch(EXAMPLES.map((e) => [e]), 0);
   const losses: number[] = [];
   for (let i = 0; i < 3; i++) losses.push((await trainStep(model, adapter, optimizer, [batch], { ...STEP, learningRate: 1e-3, gradientCheckpointing: options.checkpointing, dropoutSeed: i })).loss);

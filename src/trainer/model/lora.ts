@@ -83,6 +83,11 @@ export class LoraAdapter {
     return this.modules.flatMap((m) => [m.lora.loraAT, m.lora.loraBT]);
   }
 
+  /** Stable names of {@link variables}, in the same order, for checkpoints: `<module>.lora_A` and `.lora_B`. */
+  variableNames(): string[] {
+    return this.modules.flatMap((m) => [`${m.name}.lora_A`, `${m.name}.lora_B`]);
+  }
+
   trainableParameters(): number {
     return this.variables().reduce((n, v) => n + v.size, 0);
   }
@@ -158,16 +163,17 @@ function attachOne(
   slot: ModuleSlot, base: Linear, aT: Float32Array, bT: Float32Array, rank: number,
   settings: Pick<LoraSettings, 'lora_alpha' | 'lora_dropout' | 'use_rslora'>, state: DropoutState, index: number,
 ): AdaptedModule {
-  const loraAT = variable2d(aT, [base.inFeatures, rank], `${slot.name}.lora_A`);
-  const loraBT = variable2d(bT, [rank, base.outFeatures], `${slot.name}.lora_B`);
+  const loraAT = variable2d(aT, [base.inFeatures, rank]);
+  const loraBT = variable2d(bT, [rank, base.outFeatures]);
   const lora = new LoraLinear(base, loraAT, loraBT, loraScaling(settings.lora_alpha, rank, settings.use_rslora), settings.lora_dropout, state, index);
   slot.set(lora);
   return { name: slot.name, module: slot.module, lora };
 }
 
-function variable2d(values: Float32Array, shape: [number, number], name: string): tf.Variable<tf.Rank.R2> {
+/** A trainable variable with an engine-unique name (names are global to TensorFlow.js). */
+function variable2d(values: Float32Array, shape: [number, number]): tf.Variable<tf.Rank.R2> {
   const initial = tf.tensor2d(values, shape);
-  const created = tf.variable(initial, true, name);
+  const created = tf.variable(initial, true);
   initial.dispose();
   return created;
 }

@@ -70,7 +70,7 @@ export async function runTraining(request: TrainingRequest): Promise<TrainingOut
   try {
     if (model.config.architecture === 'phi3') throw new TrainingError('LoRA training supports llama, mistral and qwen2 models; Phi-3 fuses its projections (qkv_proj, gate_up_proj), which is not supported yet');
     adapter = attachLora(model, config.lora, settings.seed);
-    optimizer = new AdamW(adapter.variables(), settings.weight_decay);
+    optimizer = new AdamW(adapter.variables(), adapter.variableNames(), settings.weight_decay);
     const padId = request.context.tokenizer!.tokenId(request.context.tokenizer!.eosToken ?? '') ?? 0;
     const batching = { batchSize: settings.per_device_train_batch_size, packing: settings.packing, maxLength: config.max_length, padId, seed: settings.seed };
     const batchesOf = (epoch: number): MicroBatch[] => epochBatches(dataset.examples, epoch, batching);
@@ -182,6 +182,8 @@ function restoreCheckpoint(dir: string, adapter: LoraAdapter, optimizer: AdamW):
   const file = SafetensorsFile.open(path.join(dir, OPTIMIZER_FILE));
   try {
     optimizer.restore(step, (name) => (file.tensors.has(name) ? file.read(name).values : undefined));
+  } catch (error) {
+    throw new TrainingError(`Cannot resume from ${dir}: ${errorMessage(error)}`);
   } finally {
     file.close();
   }

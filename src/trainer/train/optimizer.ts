@@ -17,7 +17,8 @@ export class AdamW {
   private readonly v: tf.Variable[];
   step = 0;
 
-  constructor(private readonly params: readonly tf.Variable[], private readonly weightDecay: number) {
+  /** `names` label the parameters in saved state; they must be stable across runs. */
+  constructor(private readonly params: readonly tf.Variable[], private readonly names: readonly string[], private readonly weightDecay: number) {
     this.m = params.map((p) => tf.variable(tf.zerosLike(p), false));
     this.v = params.map((p) => tf.variable(tf.zerosLike(p), false));
   }
@@ -45,8 +46,8 @@ export class AdamW {
   async state(): Promise<Map<string, { shape: number[]; values: Float32Array }>> {
     const out = new Map<string, { shape: number[]; values: Float32Array }>();
     for (let i = 0; i < this.params.length; i++) {
-      out.set(`${this.params[i]!.name}.exp_avg`, { shape: this.m[i]!.shape, values: (await this.m[i]!.data()) as Float32Array });
-      out.set(`${this.params[i]!.name}.exp_avg_sq`, { shape: this.v[i]!.shape, values: (await this.v[i]!.data()) as Float32Array });
+      out.set(`${this.names[i]!}.exp_avg`, { shape: this.m[i]!.shape, values: (await this.m[i]!.data()) as Float32Array });
+      out.set(`${this.names[i]!}.exp_avg_sq`, { shape: this.v[i]!.shape, values: (await this.v[i]!.data()) as Float32Array });
     }
     return out;
   }
@@ -56,8 +57,9 @@ export class AdamW {
     this.step = step;
     this.params.forEach((p, i) => {
       for (const [suffix, target] of [['exp_avg', this.m[i]!], ['exp_avg_sq', this.v[i]!]] as const) {
-        const values = lookup(`${p.name}.${suffix}`);
-        if (!values || values.length !== p.size) throw new Error(`the checkpoint's optimizer state has no ${p.name}.${suffix} of ${p.size} values`);
+        const name = `${this.names[i]!}.${suffix}`;
+        const values = lookup(name);
+        if (!values || values.length !== p.size) throw new Error(`the checkpoint's optimizer state has no ${name} of ${p.size} values`);
         tf.tidy(() => target.assign(tf.tensor(values, p.shape)));
       }
     });
