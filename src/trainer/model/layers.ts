@@ -18,22 +18,23 @@ export interface Linear {
 /**
  * A frozen linear layer `y = x W^T + b`, stored pre-transposed as `Wt` (in, out) so the forward
  * pass is a plain matMul. Its gradient with respect to x, `dy W`, is also a plain matMul against
- * `W` (out, in), made once on first use: on WASM a matMul with a transposed operand runs about
- * twelve times slower, and every gradient of a transposed product needs one.
+ * `W` (out, in): on WASM a matMul with a transposed operand runs about twelve times slower, and
+ * every gradient of a transposed product needs one. W is made by a transpose in each backward
+ * pass and dropped after it, since keeping it would double the frozen weights in a heap that
+ * cannot pass 2 GB; `keepTranspose` keeps it instead (the LM head, used once per chunk).
  */
 export class FrozenLinear implements Linear {
   private weight?: tf.Tensor2D;
   readonly inFeatures: number;
   readonly outFeatures: number;
 
-  constructor(readonly wt: tf.Tensor2D, readonly bias?: tf.Tensor1D) {
+  constructor(readonly wt: tf.Tensor2D, readonly bias?: tf.Tensor1D, private readonly keepTranspose = false) {
     [this.inFeatures, this.outFeatures] = wt.shape;
   }
 
   get storedBytes(): number {
     return 4 * (this.wt.size * (this.weight ? 2 : 1) + (this.bias?.size ?? 0));
   }
-
 
   /** (N, in) -> (N, out) */
   apply(x: tf.Tensor2D): tf.Tensor2D {
@@ -48,12 +49,14 @@ export class FrozenLinear implements Linear {
 
   /** The gradient with respect to the input, `dy W`: (N, out) -> (N, in). */
   inputGradient(dy: tf.Tensor2D): tf.Tensor2D {
-    return tf.matMul(dy, this.weightForBackward());
-  }
-
-  private weightForBackward(): tf.Tensor2D {
-    this.weight ??= tf.keep(tf.transpose(this.wt));
-    return this.weight;
+    if (this.keepTranspose) {
+      this.weight ??= tf.keep(tf.transpose(this.wt) as tf.Tensor2D);
+      return tf.matMul(dy, this.weight);
+    }
+    const weight = tf.transpose(this.wt);
+    const dx = tf.matMul(dy, weight);
+    weight.dispose();
+    return dx as tf.Tensor2D;
   }
 
   dispose(): void {

@@ -101,7 +101,7 @@ export class LlamaModel {
       for (let i = 0; i < config.numLayers; i++) layers.push(loadLayer(config, weights, i, created, options));
       const finalNorm = track(created, tf.tensor1d(weights.read('model.norm.weight', [h])));
       const head = config.tieWordEmbeddings || !weights.has('lm_head.weight') ? embeddingValues : weights.read('lm_head.weight', [vocab, h]);
-      const lmHead = new FrozenLinear(track(created, transposed(head, vocab, h)));
+      const lmHead = new FrozenLinear(track(created, transposed(head, vocab, h)), undefined, true);
       return new LlamaModel(config, embedding, layers, finalNorm, lmHead);
     } catch (error) {
       for (const tensor of created) tensor.dispose();

@@ -149,6 +149,8 @@ export async function runTraining(request: TrainingRequest): Promise<TrainingOut
     await saveAdapter(adapterDir, adapter, adapterOptions(request));
     events.write({ type: stopped ? 'stopped' : 'completed', step, adapter: RUN_FILES.final, skippedExamples: dataset.skipped.length, elapsed_seconds: (performance.now() - started) / 1000, ...(stopped ? { reason: 'stop requested' } : {}) });
     return { status: stopped ? 'stopped' : 'completed', step, adapterDir, dataset, lastLoss };
+  } catch (error) {
+    throw outOfMemory(error, request.backend.name) ?? error;
   } finally {
     optimizer?.dispose();
     adapter?.detach();
@@ -194,6 +196,17 @@ async function sampleReply(model: LlamaModel, context: ExampleContext, prompt: s
   const prepared = preparePrompt(context, { prompt }, model.config.eosTokenIds);
   const result = await generate(model, prepared.ids, { maxNewTokens, temperature: 0, topP: 1, seed: 1, stopIds: prepared.stopIds });
   return prepared.tokenizer.decode(result.ids, { skipSpecialTokens: true });
+}
+
+/**
+ * The WASM backend's heap cannot grow past about 2 GB, and running out aborts inside the
+ * WebAssembly module with a message that names nothing; say what happened and what helps.
+ */
+function outOfMemory(error: unknown, backend: string): TrainingError | undefined {
+  const message = errorMessage(error);
+  if (!/memory access out of bounds|Aborted\(|Cannot enlarge memory|Out of memory/i.test(message)) return undefined;
+  return new TrainingError(`The ${backend} backend ran out of memory (${message.split('.')[0]}; its heap cannot pass about 2 GB). `
+    + 'Set training.gradient_checkpointing to true, lower max_length or per_device_train_batch_size, or train QLoRA (quantization.load_in_4bit)');
 }
 
 function memoryUse(): MemoryUse {
