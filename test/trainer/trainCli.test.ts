@@ -45,6 +45,7 @@ test('train writes the run folder: resolved config, events, checkpoints, and a P
   const result = run(['train'], dir);
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stderr, /step 12\/12 .* loss \d+\.\d+ .* tok\/s/);
+  assert.match(result.stderr, /^trainable params: 16,384 \|\| all params: [\d,]+ \|\| trainable%: [\d.]+$/m);
   assert.match(result.stderr, /1 lines skipped \(first: line 7, messages\/no-assistant\)/);
   assert.match(result.stderr, /try it: {2}sft-studio generate --model .* --adapter runs\/first\/final/);
   const runDir = path.join(dir, 'runs', 'first');
@@ -116,6 +117,21 @@ test('QLoRA trains on 4-bit weights with gradient checkpointing and packing', ()
   assert.deepEqual(adapter['target_modules'], ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']);
 });
 
+test('a stop command on stdin saves after the current step and ends stopped; --events stdout streams the events', () => {
+  const dir = project({ output_dir: 'runs/stopped' });
+  const result = spawnSync(process.execPath, [BIN, 'train', '--events', 'stdout'], { cwd: dir, encoding: 'utf8', input: '{"type": "sample", "prompt": "Hello!"}\n{"type": "stop"}\n' });
+  assert.equal(result.status, 0, result.stderr);
+  const streamed = parseEvents(result.stdout);
+  const recorded = parseEvents(fs.readFileSync(path.join(dir, 'runs', 'stopped', 'events.ndjson'), 'utf8'));
+  assert.deepEqual(streamed, recorded, 'stdout carries exactly what the run folder records');
+  const last = recorded[recorded.length - 1]!;
+  assert.equal(last.type, 'stopped');
+  assert.ok(last.step < 12, `stopped at step ${last.step}`);
+  assert.ok(recorded.some((e) => e.type === 'sample' && e.prompt === 'Hello!'));
+  assert.ok(fs.existsSync(path.join(dir, 'runs', 'stopped', 'final', 'adapter_model.safetensors')));
+  assert.match(result.stderr, /stopped at step \d+/);
+});
+
 test('bad settings and missing files exit 2 before any weight is loaded, naming the problem', () => {
   const dir = project({ lora: { r: 0, lora_alhpa: 16 }, training: { learning_rate: 'fast' } });
   const bad = run(['train'], dir);
@@ -130,6 +146,11 @@ test('bad settings and missing files exit 2 before any weight is loaded, naming 
   assert.match(run(['train', 'nope.json'], good).stderr, /No such project file: nope\.json/);
   assert.match(run(['train', '--resume', '.'], good).stderr, /is not a run folder/);
   assert.match(run(['merge', '--model', '.', '--adapter', '.', '--out', 'x'], good).stderr, /has no config\.json|has no adapter_config\.json/);
+  const broken = scratchDir('broken-model');
+  fs.writeFileSync(path.join(broken, 'config.json'), '{"model_type": "llama",');
+  const gguf = run(['export-gguf', '--model', broken, '--out', path.join(broken, 'x.gguf')], good);
+  assert.equal(gguf.code, 2);
+  assert.match(gguf.stderr, /config\.json is not valid JSON/);
   const empty = scratchDir('empty');
   fs.writeFileSync(path.join(empty, 'sft-studio.json'), '{"model": "m", "dataset": "d.sft.jsonl", "lora": 3}');
   assert.match(run(['train'], empty).stderr, /"lora" must be an object of settings/);

@@ -8,7 +8,7 @@
  */
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { isTrainerCommand, type StepEvent } from '../../common/trainerProtocol';
+import { isTrainerCommand, type StartedEvent, type StepEvent } from '../../common/trainerProtocol';
 import { BACKEND_REQUESTS, describeBackend, initBackend } from '../../trainer/backend';
 import { EventLog } from '../../trainer/runFolder';
 import { runTraining } from '../../trainer/train/loop';
@@ -67,7 +67,10 @@ export async function runTrain(argv: readonly string[], io: CliIo): Promise<numb
     }
   });
 
-  const events = new EventLog(setup.runDir, eventsToStdout ? (event) => io.stdout(`${JSON.stringify(event)}\n`) : undefined);
+  const events = new EventLog(setup.runDir, (event) => {
+    if (eventsToStdout) io.stdout(`${JSON.stringify(event)}\n`);
+    if (event.type === 'started') io.stderr(`${startedSummary(event)}\n`);
+  });
   const progress = new ProgressLine(io);
   try {
     const outcome = await runTraining({
@@ -99,6 +102,16 @@ export async function runTrain(argv: readonly string[], io: CliIo): Promise<numb
     process.off('SIGINT', requestStop);
     process.off('SIGTERM', requestStop);
   }
+}
+
+/** What a run trains on, with peft's print_trainable_parameters line. */
+function startedSummary(event: StartedEvent): string {
+  const { dataset } = event;
+  const share = ((100 * event.trainableParameters) / event.totalParameters).toFixed(4);
+  return [
+    `trainable params: ${event.trainableParameters.toLocaleString('en-US')} || all params: ${event.totalParameters.toLocaleString('en-US')} || trainable%: ${share}`,
+    `dataset: ${dataset.examples} examples, ${dataset.tokens} tokens (${dataset.trainedTokens} trained)${dataset.skipped > 0 ? `, ${dataset.skipped} lines skipped` : ''}; ${event.totalSteps} steps${event.resumedFromStep > 0 ? `, resuming after step ${event.resumedFromStep}` : ''}`,
+  ].join('\n');
 }
 
 /** One line of progress on a terminal (redrawn), one line per logged step otherwise. */

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { errorMessage, UserError } from '../../common/errors';
 import type { TrainConfig } from '../../common/trainConfig';
-import type { MemoryUse, StepEvent } from '../../common/trainerProtocol';
+import { TRAINER_PROTOCOL_VERSION, type MemoryUse, type StepEvent } from '../../common/trainerProtocol';
 import type { ExampleContext } from '../../dataset/example';
 import type { BackendChoice } from '../backend';
 import { generate } from '../generate';
@@ -83,9 +83,10 @@ export async function runTraining(request: TrainingRequest): Promise<TrainingOut
 
     let step = 0;
     if (request.resumeFrom) step = restoreCheckpoint(request.resumeFrom, adapter, optimizer);
-    const totalParameters = model.parameterCount();
+    // As peft's print_trainable_parameters counts: the base model plus the adapters.
+    const totalParameters = model.parameterCount() + adapter.trainableParameters();
     events.write({
-      type: 'started', protocol: 1, time: new Date().toISOString(), backend: request.backend.name, backendSkipped: request.backend.skipped,
+      type: 'started', protocol: TRAINER_PROTOCOL_VERSION, time: new Date().toISOString(), backend: request.backend.name, backendSkipped: request.backend.skipped,
       trainableParameters: adapter.trainableParameters(), totalParameters,
       dataset: { examples: dataset.examples.length, skipped: dataset.skipped.length, trainedTokens: dataset.trainedTokens, tokens: dataset.tokens },
       ...(evalSet ? { evalDataset: { examples: evalSet.examples.length, skipped: evalSet.skipped.length } } : {}),
@@ -135,6 +136,9 @@ export async function runTraining(request: TrainingRequest): Promise<TrainingOut
         if (evalBatches && ((settings.eval_steps !== null && step % settings.eval_steps === 0) || (settings.eval_steps === null && endOfEpoch))) {
           events.write({ type: 'eval', step, epoch: round(epochProgress), eval_loss: await evaluate(model, adapter, evalBatches) });
         }
+        // WASM reads resolve as microtasks, so without this the process would never see stdin
+        // commands or signals until the run ended.
+        await yieldToEventLoop();
         const requested = request.takeSampleRequests();
         if (config.samples.prompts.length > 0 && step % config.samples.every_n_steps === 0 && step < totalSteps) await samples(config.samples.prompts);
         if (requested.length > 0) await samples(requested);
@@ -207,6 +211,10 @@ function outOfMemory(error: unknown, backend: string): TrainingError | undefined
   if (!/memory access out of bounds|Aborted\(|Cannot enlarge memory|Out of memory/i.test(message)) return undefined;
   return new TrainingError(`The ${backend} backend ran out of memory (${message.split('.')[0]}; its heap cannot pass about 2 GB). `
     + 'Set training.gradient_checkpointing to true, lower max_length or per_device_train_batch_size, or train QLoRA (quantization.load_in_4bit)');
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function memoryUse(): MemoryUse {
