@@ -1,7 +1,7 @@
 /**
  * Training-step benchmark: tokens/s and peak RSS of one LoRA step (r=16 on q, k, v, o; batch 1;
  * sequence 256, every token trained; AdamW) for the tiny model and a SmolLM2-135M-shaped model
- * with random weights, LoRA and QLoRA, with and without gradient checkpointing. Each
+ * with random weights and tied embeddings, LoRA and QLoRA, with and without gradient checkpointing. Each
  * configuration runs in its own process, so its peak RSS is its own; the step time is the
  * median of several steps after a warm-up step. `bench/train_reference.py` times the same step
  * in PyTorch for comparison.
@@ -41,8 +41,9 @@ function median(values: number[]): number {
 
 async function measure(modelName: string, variantName: string, backend: BackendRequest, steps: number): Promise<Record<string, number | string>> {
   const variant = VARIANTS.find((v) => v.name === variantName)!;
-  const dir = path.join(ROOT, '.bench', `model-${modelName}`);
-  if (!fs.existsSync(path.join(dir, 'config.json'))) writeTinyModel(dir, { architecture: 'llama', shape: MODELS[modelName]!, dtype: 'BF16', seed: 3 });
+  // Tied embeddings, as SmolLM2-135M has them.
+  const dir = path.join(ROOT, '.bench', `train-model-${modelName}`);
+  if (!fs.existsSync(path.join(dir, 'config.json'))) writeTinyModel(dir, { architecture: 'llama', shape: MODELS[modelName]!, dtype: 'BF16', seed: 3, tieEmbeddings: true });
   const choice = await initBackend(backend);
   const model = LlamaModel.load(dir, variant.qlora ? { nf4: { doubleQuant: true } } : {});
   const adapter = attachLora(model, { r: 16, lora_alpha: 32, lora_dropout: 0.05, target_modules: ['q_proj', 'k_proj', 'v_proj', 'o_proj'], bias: 'none', use_rslora: false }, 1);

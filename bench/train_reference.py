@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The training step of bench/train.bench.ts in PyTorch, for reference: a Llama of the same shape
-(random float32 weights), LoRA r=16 (alpha 32, dropout 0.05) on q, k, v, o with only A and B
+(random float32 weights, tied embeddings), LoRA r=16 (alpha 32, dropout 0.05) on q, k, v, o with only A and B
 trainable, batch 1, sequence 256, every token trained, cross-entropy, backward, AdamW. Run with
 Debian's python3-torch:
 
@@ -67,7 +67,7 @@ class Model(torch.nn.Module):
             layer.up = LoraLinear(h, s["intermediate"])
             layer.down = LoraLinear(s["intermediate"], h)
             self.layers.append(layer)
-        self.head = torch.nn.Parameter(torch.randn(s["vocab"], h) * 0.02, requires_grad=False)
+        self.head = self.embed  # tied, as SmolLM2-135M ties them
 
     def forward(self, ids):
         s, hd = self.s, self.hd

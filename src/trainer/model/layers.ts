@@ -21,14 +21,15 @@ export interface Linear {
  * `W` (out, in): on WASM a matMul with a transposed operand runs about twelve times slower, and
  * every gradient of a transposed product needs one. W is made by a transpose in each backward
  * pass and dropped after it, since keeping it would double the frozen weights in a heap that
- * cannot pass 2 GB; `keepTranspose` keeps it instead (the LM head, used once per chunk).
+ * cannot pass 2 GB. The LM head is the exception: `sharedWeight` (the tied embedding, which is
+ * W already) or `keepTranspose` keeps W, since its backward pass runs once per loss chunk.
  */
 export class FrozenLinear implements Linear {
   private weight?: tf.Tensor2D;
   readonly inFeatures: number;
   readonly outFeatures: number;
 
-  constructor(readonly wt: tf.Tensor2D, readonly bias?: tf.Tensor1D, private readonly keepTranspose = false) {
+  constructor(readonly wt: tf.Tensor2D, readonly bias?: tf.Tensor1D, private readonly keepTranspose = false, private readonly sharedWeight?: tf.Tensor2D) {
     [this.inFeatures, this.outFeatures] = wt.shape;
   }
 
@@ -49,6 +50,7 @@ export class FrozenLinear implements Linear {
 
   /** The gradient with respect to the input, `dy W`: (N, out) -> (N, in). */
   inputGradient(dy: tf.Tensor2D): tf.Tensor2D {
+    if (this.sharedWeight) return tf.matMul(dy, this.sharedWeight);
     if (this.keepTranspose) {
       this.weight ??= tf.keep(tf.transpose(this.wt) as tf.Tensor2D);
       return tf.matMul(dy, this.weight);
@@ -92,13 +94,13 @@ export class Nf4Linear implements Linear {
   apply(x: tf.Tensor2D): tf.Tensor2D {
     const forward = (input: tf.Tensor, save: tf.GradSaveFunc): { value: tf.Tensor; gradFunc: (dy: tf.Tensor) => tf.Tensor } => {
       save([]);
-      const wt = tf.tensor2d(dequantizeNf4(this.quantized, true, this.scales), [this.inFeatures, this.outFeatures]);
+      const wt = tf.tensor2d(dequantizeNf4(this.quantized, true, this.scales, scratch(this.inFeatures * this.outFeatures)), [this.inFeatures, this.outFeatures]);
       const value = tf.matMul(input as tf.Tensor2D, wt);
       wt.dispose();
       return {
         value,
         gradFunc: (dy) => {
-          const w = tf.tensor2d(dequantizeNf4(this.quantized, false, this.scales), [this.outFeatures, this.inFeatures]);
+          const w = tf.tensor2d(dequantizeNf4(this.quantized, false, this.scales, scratch(this.inFeatures * this.outFeatures)), [this.outFeatures, this.inFeatures]);
           const dx = tf.matMul(dy as tf.Tensor2D, w);
           w.dispose();
           return dx;
@@ -112,6 +114,19 @@ export class Nf4Linear implements Linear {
   dispose(): void {
     this.bias?.dispose();
   }
+}
+
+let scratchValues = new Float32Array(0);
+
+/**
+ * One reusable buffer for dequantized weights on WASM, whose tensors copy their values into the
+ * WebAssembly heap when made; elsewhere (the CPU and WebGPU backends keep a reference to the
+ * array) a fresh one. Without it each step leaves the weights' size in garbage per layer.
+ */
+function scratch(length: number): Float32Array | undefined {
+  if (tf.getBackend() !== 'wasm') return undefined;
+  if (scratchValues.length < length) scratchValues = new Float32Array(length);
+  return scratchValues.subarray(0, length);
 }
 
 /** RMSNorm (Zhang & Sennrich 2019): `x / sqrt(mean(x^2) + eps) * weight`, over the last axis. */

@@ -100,8 +100,10 @@ export class LlamaModel {
       const layers: DecoderLayer[] = [];
       for (let i = 0; i < config.numLayers; i++) layers.push(loadLayer(config, weights, i, created, options));
       const finalNorm = track(created, tf.tensor1d(weights.read('model.norm.weight', [h])));
-      const head = config.tieWordEmbeddings || !weights.has('lm_head.weight') ? embeddingValues : weights.read('lm_head.weight', [vocab, h]);
-      const lmHead = new FrozenLinear(track(created, transposed(head, vocab, h)), undefined, true);
+      const tied = config.tieWordEmbeddings || !weights.has('lm_head.weight');
+      const head = tied ? embeddingValues : weights.read('lm_head.weight', [vocab, h]);
+      // A tied head's W (V, H) is the embedding itself: its backward pass needs no copy.
+      const lmHead = new FrozenLinear(track(created, transposed(head, vocab, h)), undefined, true, tied ? embedding : undefined);
       return new LlamaModel(config, embedding, layers, finalNorm, lmHead);
     } catch (error) {
       for (const tensor of created) tensor.dispose();

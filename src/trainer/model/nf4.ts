@@ -92,11 +92,11 @@ export function blockScales(tensor: Nf4Tensor): Float32Array {
 
 /**
  * Dequantizes to float32, row-major in the stored shape (rows, cols), or transposed (cols, rows)
- * when `transpose` is set, without a second pass.
+ * when `transpose` is set, without a second pass; into `into` when given (of rows * cols values).
  */
-export function dequantizeNf4(tensor: Nf4Tensor, transpose = false, scales = blockScales(tensor)): Float32Array {
+export function dequantizeNf4(tensor: Nf4Tensor, transpose = false, scales = blockScales(tensor), into?: Float32Array): Float32Array {
   const [rows, cols] = tensor.shape;
-  const out = new Float32Array(rows * cols);
+  const out = into ?? new Float32Array(rows * cols);
   const packed = tensor.packed;
   for (let r = 0; r < rows; r++) {
     const rowStart = r * cols;
