@@ -1,15 +1,18 @@
 /**
  * The WebGPU path gives the same numbers as WASM, proved on a software Vulkan device (Mesa's
  * lavapipe, installed by scripts/setup-webgpu.sh) before it ever meets a GPU: the same model,
- * run by `sft-studio forward` on each backend, within 1e-3 in log-probabilities.
+ * run by `sft-studio forward` on each backend, within 1e-3 in log-probabilities, and the same
+ * training run logging the same losses.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { parseEvents } from '../../src/common/trainerProtocol';
 import type { TinyModelOptions } from '../fixtures/tinyModels';
 import { ROOT } from '../helpers';
-import { tinyModel } from './helpers';
+import { scratchDir, tinyModel } from './helpers';
 
 const BIN = path.join(ROOT, 'bin', 'sft-studio');
 const IDS = '1,415,2936,9060,285,1142,349,264,1369,28723';
@@ -52,4 +55,30 @@ test('auto uses a hardware GPU, or skips WebGPU in favour of WASM and says why',
   assert.match(result.stderr, /^backend: wasm$/m);
   assert.match(result.stderr, /webgpu skipped: (no GPU device was found \(\/dev\/dri, \/dev\/nvidia0\)|only a software WebGPU adapter \(.+\) is available, which is slower than WASM)/);
   assert.doesNotMatch(result.stderr, /Warning: maxDynamic/, 'Dawn is not even started without a GPU device');
+});
+
+test('training on WebGPU computes the loss and gradients WASM computes', () => {
+  const dir = tinyModel({ architecture: 'llama', tokenizer: 'llama3', embeddingStd: 0.2, linearStd: 0.08 });
+  const work = scratchDir('webgpu-train');
+  const lines = ["What's 2+2?", 'Hello!', 'How are you?', 'Thanks!'].map((q, i) => JSON.stringify({ messages: [{ role: 'user', content: q }, { role: 'assistant', content: `Answer ${i}, mate.` }] }));
+  fs.writeFileSync(path.join(work, 'data.sft.jsonl'), `${lines.join('\n')}\n`);
+  fs.writeFileSync(path.join(work, 'sft-studio.json'), JSON.stringify({
+    model: dir, dataset: 'data.sft.jsonl', lora: { r: 4, lora_dropout: 0, target_modules: 'all-linear' },
+    training: { max_steps: 3, per_device_train_batch_size: 2, gradient_accumulation_steps: 1, learning_rate: 1e-2, logging_steps: 1, save_strategy: 'no' },
+    samples: { prompts: [] },
+  }));
+  const steps = (backend: string): Array<{ loss: number; grad_norm: number }> => {
+    const result = spawnSync(process.execPath, [BIN, 'train', '--backend', backend, '--output-dir', `runs/${backend}`], { cwd: work, encoding: 'utf8' });
+    assert.equal(result.status, 0, `${backend}: ${result.stderr}`);
+    return parseEvents(fs.readFileSync(path.join(work, 'runs', backend, 'events.ndjson'), 'utf8')).flatMap((e) => (e.type === 'step' ? [e] : []));
+  };
+  const wasm = steps('wasm');
+  const webgpu = steps('webgpu');
+  assert.equal(wasm.length, 3);
+  // Step 1 runs the forward and backward passes on the same weights: they must agree closely.
+  // After it, Adam's first updates (about lr * sign(g)) amplify float32 rounding, so later steps
+  // only stay close.
+  assert.ok(Math.abs(wasm[0]!.loss - webgpu[0]!.loss) < 1e-4 * wasm[0]!.loss, `step 1 loss: wasm ${wasm[0]!.loss}, webgpu ${webgpu[0]!.loss}`);
+  assert.ok(Math.abs(wasm[0]!.grad_norm - webgpu[0]!.grad_norm) < 1e-3 * wasm[0]!.grad_norm, `step 1 grad norm: wasm ${wasm[0]!.grad_norm}, webgpu ${webgpu[0]!.grad_norm}`);
+  wasm.forEach((step, i) => assert.ok(Math.abs(step.loss - webgpu[i]!.loss) < 0.02 * step.loss, `step ${i + 1}: wasm ${step.loss}, webgpu ${webgpu[i]!.loss}`));
 });

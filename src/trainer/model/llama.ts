@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { readModelConfig, ropeInverseFrequencies, type ModelConfig } from './config';
 import type { LinearModule } from '../../common/trainConfig';
-import { applyRope, causalMask, FrozenLinear, Nf4Linear, rmsNorm, ropeTables, silu, type Linear } from './layers';
+import { applyRope, causalMask, FrozenLinear, groupedMatMul, Nf4Linear, rmsNorm, ropeTables, silu, type Linear } from './layers';
 import { ModelWeights } from '../weights/modelWeights';
 import { layerTensorNames } from '../weights/hfNames';
 
@@ -236,10 +236,10 @@ export class LlamaModel {
     // stacked as extra rows, (B, nH, T, hd) -> (B, nKv, rep*T, hd), which is repeat_kv's
     // arithmetic (query head h reads KV head h / rep) with one matMul per KV head.
     const repeats = nH / nKv;
-    const grouped = tf.reshape(q, [batch, nKv, repeats * steps, hd]);
-    const scores = tf.reshape(tf.mul(tf.matMul(grouped, keysT), 1 / Math.sqrt(hd)), [batch, nKv, repeats, steps, -1]); // (B, nKv, rep, T, S)
+    const grouped = tf.reshape(q, [batch, nKv, repeats * steps, hd]) as tf.Tensor4D;
+    const scores = tf.reshape(tf.mul(groupedMatMul(grouped, keysT), 1 / Math.sqrt(hd)), [batch, nKv, repeats, steps, -1]); // (B, nKv, rep, T, S)
     const weights = tf.reshape(tf.softmax(tf.add(scores, mask)), [batch, nKv, repeats * steps, -1]);
-    const context = tf.reshape(tf.matMul(weights, values), [batch, nH, steps, hd]); // (B, nH, T, hd)
+    const context = tf.reshape(groupedMatMul(weights as tf.Tensor4D, values), [batch, nH, steps, hd]); // (B, nH, T, hd)
     const merged = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [batch * steps, nH * hd]) as tf.Tensor2D; // (B*T, nH*hd)
     return layer.o_proj.apply(merged);
   }

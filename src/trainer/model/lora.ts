@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LINEAR_MODULES, type LinearModule, type LoraSettings } from '../../common/trainConfig';
 import { seededRandom } from '../generate';
-import type { Linear } from './layers';
+import { plainMatMul, type Linear } from './layers';
 import type { LlamaModel, ModuleSlot } from './llama';
 
 /**
@@ -58,7 +58,7 @@ export class LoraLinear implements Linear {
       const keep = tf.greaterEqual(tf.randomUniform(x.shape, 0, 1, 'float32', this.state.seed * 1009 + this.index), this.dropout);
       input = tf.mul(x, tf.mul(tf.cast(keep, 'float32'), 1 / (1 - this.dropout)));
     }
-    const update = tf.matMul(tf.matMul(input, this.loraAT), this.loraBT); // (N, r) -> (N, out)
+    const update = plainMatMul(plainMatMul(input, this.loraAT), this.loraBT); // (N, r) -> (N, out)
     return tf.add(y, tf.mul(update, this.scaling));
   }
 
