@@ -57,14 +57,14 @@ test('auto uses a hardware GPU, or skips WebGPU in favour of WASM and says why',
   assert.doesNotMatch(result.stderr, /Warning: maxDynamic/, 'Dawn is not even started without a GPU device');
 });
 
-test('training on WebGPU computes the loss and gradients WASM computes', () => {
+test('training on WebGPU logs the losses and gradient norms WASM logs, step for step', () => {
   const dir = tinyModel({ architecture: 'llama', tokenizer: 'llama3', embeddingStd: 0.2, linearStd: 0.08 });
   const work = scratchDir('webgpu-train');
   const lines = ["What's 2+2?", 'Hello!', 'How are you?', 'Thanks!'].map((q, i) => JSON.stringify({ messages: [{ role: 'user', content: q }, { role: 'assistant', content: `Answer ${i}, mate.` }] }));
   fs.writeFileSync(path.join(work, 'data.sft.jsonl'), `${lines.join('\n')}\n`);
   fs.writeFileSync(path.join(work, 'sft-studio.json'), JSON.stringify({
     model: dir, dataset: 'data.sft.jsonl', lora: { r: 4, lora_dropout: 0, target_modules: 'all-linear' },
-    training: { max_steps: 3, per_device_train_batch_size: 2, gradient_accumulation_steps: 1, learning_rate: 1e-2, logging_steps: 1, save_strategy: 'no' },
+    training: { max_steps: 3, per_device_train_batch_size: 2, gradient_accumulation_steps: 1, learning_rate: 1e-3, logging_steps: 1, save_strategy: 'no' },
     samples: { prompts: [] },
   }));
   const steps = (backend: string): Array<{ loss: number; grad_norm: number }> => {
@@ -75,10 +75,10 @@ test('training on WebGPU computes the loss and gradients WASM computes', () => {
   const wasm = steps('wasm');
   const webgpu = steps('webgpu');
   assert.equal(wasm.length, 3);
-  // Step 1 runs the forward and backward passes on the same weights: they must agree closely.
-  // After it, Adam's first updates (about lr * sign(g)) amplify float32 rounding, so later steps
-  // only stay close.
-  assert.ok(Math.abs(wasm[0]!.loss - webgpu[0]!.loss) < 1e-4 * wasm[0]!.loss, `step 1 loss: wasm ${wasm[0]!.loss}, webgpu ${webgpu[0]!.loss}`);
-  assert.ok(Math.abs(wasm[0]!.grad_norm - webgpu[0]!.grad_norm) < 1e-3 * wasm[0]!.grad_norm, `step 1 grad norm: wasm ${wasm[0]!.grad_norm}, webgpu ${webgpu[0]!.grad_norm}`);
-  wasm.forEach((step, i) => assert.ok(Math.abs(step.loss - webgpu[i]!.loss) < 0.02 * step.loss, `step ${i + 1}: wasm ${step.loss}, webgpu ${webgpu[i]!.loss}`));
+  // Loss and gradient norm (clipping included) step for step: a backend that mis-sums gradients
+  // shows here (WebGPU's AddN once returned zeros past its buffer limit).
+  wasm.forEach((step, i) => {
+    assert.ok(Math.abs(step.loss - webgpu[i]!.loss) < 1e-3 * step.loss, `step ${i + 1} loss: wasm ${step.loss}, webgpu ${webgpu[i]!.loss}`);
+    assert.ok(Math.abs(step.grad_norm - webgpu[i]!.grad_norm) < 1e-3 * step.grad_norm, `step ${i + 1} grad norm: wasm ${step.grad_norm}, webgpu ${webgpu[i]!.grad_norm}`);
+  });
 });

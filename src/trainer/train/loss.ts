@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { FrozenLinear } from '../model/layers';
+import { sumAll } from './optimizer';
 
 /** Rows of logits computed at once: chunk x vocabulary floats stay under about 64 MB. */
 function chunkRows(vocab: number): number {
@@ -31,7 +32,7 @@ export function targetCrossEntropy(hidden: tf.Tensor2D, head: FrozenLinear, targ
 
   const lossOf = tf.customGrad(((h: tf.Tensor, save: tf.GradSaveFunc) => {
     save([h]);
-    const value = tf.tidy(() => tf.addN(chunks.map(([from, to]) => {
+    const value = tf.tidy(() => sumAll(chunks.map(([from, to]) => {
       const logits = head.apply(tf.slice(h as tf.Tensor2D, [from, 0], [to - from, -1])); // (m, V)
       return tf.sum(tf.sub(tf.logSumExp(logits, 1), tf.sum(tf.mul(logits, onehot(from, to)), 1)));
     })));

@@ -72,15 +72,24 @@ export class AdamW {
 
 /**
  * Scales gradients so their global L2 norm is at most `maxNorm` (torch.nn.utils.clip_grad_norm_,
- * with its 1e-6), returning the norm before clipping. Disposes the gradients it replaces.
+ * with its 1e-6), on the device: the norm is returned as a tensor for the caller to read with its
+ * other numbers in one transfer. Disposes the gradients it replaces.
  */
-export async function clipByGlobalNorm(grads: tf.Tensor[], maxNorm: number): Promise<{ grads: tf.Tensor[]; norm: number }> {
-  const normTensor = tf.tidy(() => tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))));
-  const norm = (await normTensor.data())[0]!;
-  normTensor.dispose();
-  if (maxNorm <= 0 || !(norm > maxNorm)) return { grads, norm };
-  const coefficient = maxNorm / (norm + 1e-6);
-  const clipped = grads.map((g) => tf.mul(g, coefficient));
+export function clipByGlobalNorm(grads: tf.Tensor[], maxNorm: number): { grads: tf.Tensor[]; norm: tf.Scalar } {
+  const norm = tf.tidy(() => tf.sqrt(sumAll(grads.map((g) => tf.sum(tf.square(g))))) as tf.Scalar);
+  if (maxNorm <= 0) return { grads, norm };
+  const clipped = tf.tidy(() => {
+    const coefficient = tf.minimum(1, tf.div(maxNorm, tf.add(norm, 1e-6)));
+    return grads.map((g) => tf.mul(g, coefficient));
+  });
   for (const g of grads) g.dispose();
   return { grads: clipped, norm };
+}
+
+/**
+ * Adds tensors of one shape pairwise. Not tf.addN: WebGPU's AddN binds every input to one shader,
+ * and past the device's limit of storage buffers it returns zeros without an error.
+ */
+export function sumAll<T extends tf.Tensor>(tensors: readonly T[]): T {
+  return tensors.slice(1).reduce((total, t) => tf.add(total, t) as T, tensors[0]!);
 }

@@ -49,7 +49,9 @@ export async function trainStep(model: LlamaModel, adapter: LoraAdapter, optimiz
   const trainedTokens = microBatches.reduce((n, b) => n + b.targetIds.length, 0);
   const tokens = microBatches.reduce((n, b) => n + b.tokens, 0);
   let accumulated: tf.Tensor[] | undefined;
-  let lossSum = 0;
+  // Summed on the device and read once with the norm: one transfer a step, and on WebGPU
+  // consecutive reads of same-sized results have returned each other's values.
+  let loss: tf.Scalar = tf.scalar(0);
   adapter.dropoutState.training = true;
   try {
     for (let i = 0; i < microBatches.length; i++) {
@@ -62,8 +64,10 @@ export async function trainStep(model: LlamaModel, adapter: LoraAdapter, optimiz
         variables,
       );
       for (const t of [tables.cos, tables.sin, tables.mask]) t.dispose();
-      lossSum += (await value.data())[0]!;
+      const sum = tf.add(loss, value) as tf.Scalar;
+      loss.dispose();
       value.dispose();
+      loss = sum;
       const ordered = variables.map((v) => grads[v.name]!);
       if (accumulated) {
         const sums = accumulated.map((a, k) => tf.add(a, ordered[k]!));
@@ -76,25 +80,32 @@ export async function trainStep(model: LlamaModel, adapter: LoraAdapter, optimiz
   } finally {
     adapter.dropoutState.training = false;
   }
-  if (!accumulated) return { loss: 0, gradNorm: 0, tokens, trainedTokens: 0 };
-  const { grads, norm } = await clipByGlobalNorm(accumulated, options.maxGradNorm);
+  if (!accumulated) {
+    loss.dispose();
+    return { loss: 0, gradNorm: 0, tokens, trainedTokens: 0 };
+  }
+  const { grads, norm } = clipByGlobalNorm(accumulated, options.maxGradNorm);
   optimizer.apply(grads, options.learningRate);
   for (const g of grads) g.dispose();
-  return { loss: lossSum, gradNorm: norm, tokens, trainedTokens };
+  const both = tf.stack([loss, norm]);
+  const [lossValue, normValue] = (await both.data()) as Float32Array;
+  for (const t of [both, loss, norm]) t.dispose();
+  return { loss: lossValue!, gradNorm: normValue!, tokens, trainedTokens };
 }
 
 /** The mean loss over the trained tokens of every batch, without dropout or gradients. */
 export async function evaluate(model: LlamaModel, adapter: LoraAdapter, batches: readonly MicroBatch[]): Promise<number> {
-  let sum = 0;
+  let sum: tf.Scalar = tf.scalar(0);
   let count = 0;
   for (const batch of batches) {
     if (batch.targetIds.length === 0) continue;
     const tables = model.batchTables(batch);
-    const loss = tf.tidy(() => summedLoss(model, adapter, batch, tables, false));
-    for (const t of [tables.cos, tables.sin, tables.mask]) t.dispose();
-    sum += (await loss.data())[0]!;
-    loss.dispose();
+    const next = tf.tidy(() => tf.add(sum, summedLoss(model, adapter, batch, tables, false)) as tf.Scalar);
+    for (const t of [tables.cos, tables.sin, tables.mask, sum]) t.dispose();
+    sum = next;
     count += batch.targetIds.length;
   }
-  return count > 0 ? sum / count : Number.NaN;
+  const total = (await sum.data())[0]!;
+  sum.dispose();
+  return count > 0 ? total / count : Number.NaN;
 }
