@@ -22,6 +22,8 @@ export interface ExampleContext {
   tokenizer?: TextTokenizer;
   /** Examples longer than this many tokens are truncated, keeping the first `maxLength`. */
   maxLength: number;
+  /** False trains every token, as TRL does without `assistant_only_loss`; default true. */
+  assistantOnly?: boolean;
 }
 
 /** An example ready to train on. */
@@ -81,7 +83,7 @@ export function prepareRecord(record: DatasetRecord, context: ExampleContext): P
   const tokenizer = context.tokenizer;
   if (!tokenizer) throw new Error('prepareRecord needs a tokenizer');
   const encoded = tokenizer.encodeWithOffsets(rendered.text);
-  const trainedAll = markTrainedTokens(encoded, rendered.spans);
+  const trainedAll = context.assistantOnly === false ? new Uint8Array(encoded.ids.length).fill(1) : markTrainedTokens(encoded, rendered.spans);
   const total = encoded.ids.length;
   const kept = Math.min(total, context.maxLength);
   let trainedTokens = 0;

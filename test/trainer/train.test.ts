@@ -16,7 +16,7 @@ import { isRuleCode } from '../../src/dataset/rules';
 import { LlamaModel } from '../../src/trainer/model/llama';
 import { attachLora } from '../../src/trainer/model/lora';
 import { EventLog, readRunEvents } from '../../src/trainer/runFolder';
-import { makeBatch, type TrainingExample } from '../../src/trainer/train/batches';
+import { loadDataset, makeBatch, type TrainingExample } from '../../src/trainer/train/batches';
 import { runTraining } from '../../src/trainer/train/loop';
 import { AdamW } from '../../src/trainer/train/optimizer';
 import { evaluate, trainStep } from '../../src/trainer/train/step';
@@ -143,4 +143,19 @@ test('a stopped run saves within one step, and resuming retraces an uninterrupte
     assert.ok(Math.abs(event.learning_rate - all[i]!.learning_rate) < 1e-12);
   });
   assert.ok(whole[5]!.loss < whole[0]!.loss, 'the loss falls');
+});
+
+test('assistant_only_loss false trains every token, so a reply cut by max_length still trains its prompt', () => {
+  const modelDir = tinyModel({ architecture: 'llama', tokenizer: 'llama3' });
+  const dir = scratchDir('all-tokens');
+  const file = path.join(dir, 'data.sft.jsonl');
+  fs.writeFileSync(file, `${JSON.stringify({ messages: [{ role: 'user', content: 'word '.repeat(40) }, { role: 'assistant', content: 'ok' }] })}\n`);
+  const { context } = loadExampleContext({ modelDir, templateBase: dir, maxLength: 20 });
+  const assistantOnly = loadDataset(file, context, true);
+  assert.equal(assistantOnly.examples.length, 0);
+  assert.equal(assistantOnly.skipped[0]!.finding.code, 'length/truncated');
+  const everything = loadDataset(file, context, false);
+  assert.equal(everything.examples.length, 1);
+  assert.equal(everything.trainedTokens, 20);
+  assert.ok(everything.examples[0]!.trained.every((t) => t === 1));
 });

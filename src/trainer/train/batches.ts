@@ -33,8 +33,8 @@ export interface LoadedDataset {
 }
 
 /**
- * Reads a dataset file through the seam. With `assistantOnly` false every token after the first
- * is trained, as TRL does without `assistant_only_loss`.
+ * Reads a dataset file through the seam. With `assistantOnly` false every token is trained (the
+ * first is never a target), as TRL does without `assistant_only_loss`.
  */
 export function loadDataset(file: string, context: ExampleContext, assistantOnly: boolean): LoadedDataset {
   const text = fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
@@ -46,15 +46,14 @@ export function loadDataset(file: string, context: ExampleContext, assistantOnly
   let trainedTokens = 0;
   lines.forEach((lineText, line) => {
     if (lineText.trim().length === 0) return;
-    const prepared = prepareLine(lineText, context);
+    const prepared = prepareLine(lineText, { ...context, assistantOnly });
     if (!prepared.ok) {
       skipped.push({ line, finding: prepared.findings[0] ?? { code: 'format/unknown', start: 0, end: 0, message: 'unusable line' } });
       return;
     }
-    const trained = assistantOnly ? prepared.trained : new Uint8Array(prepared.ids.length).fill(1);
-    examples.push({ ids: prepared.ids, trained, line });
+    examples.push({ ids: prepared.ids, trained: prepared.trained, line });
     tokens += prepared.ids.length;
-    trainedTokens += trained.reduce((n, t) => n + t, 0);
+    trainedTokens += prepared.trainedTokens;
   });
   return { examples, skipped, tokens, trainedTokens };
 }
