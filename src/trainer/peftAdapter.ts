@@ -74,8 +74,6 @@ export interface LoadedAdapter {
   baseModel: string | undefined;
   settings: { lora_alpha: number; lora_dropout: number; use_rslora: boolean };
   weights: Map<string, { aT: Float32Array; bT: Float32Array; rank: number; inFeatures: number; outFeatures: number }>;
-  /** The chat template saved with the adapter, if any. */
-  chatTemplate?: string;
 }
 
 const TENSOR_NAME = /^base_model\.model\.(model\.layers\.\d+\.(?:self_attn|mlp)\.[a-z_]+)\.lora_([AB])(?:\.default)?\.weight$/;
@@ -124,15 +122,12 @@ export function loadAdapter(dir: string): LoadedAdapter {
     weights.set(module, { aT: transpose(a.values, rank, inFeatures), bT: transpose(b.values, outFeatures, rank), rank, inFeatures, outFeatures });
   }
   if (weights.size === 0) throw new AdapterError(`${weightsPath} holds no LoRA weights`);
-  const templatePath = path.join(dir, 'chat_template.jinja');
-  const loaded: LoadedAdapter = {
+  return {
     dir,
     baseModel: typeof config['base_model_name_or_path'] === 'string' ? config['base_model_name_or_path'] : undefined,
     settings: { lora_alpha: alpha, lora_dropout: typeof config['lora_dropout'] === 'number' ? config['lora_dropout'] : 0, use_rslora: config['use_rslora'] === true },
     weights,
   };
-  if (fs.existsSync(templatePath)) loaded.chatTemplate = fs.readFileSync(templatePath, 'utf8');
-  return loaded;
 }
 
 /** The chat template an adapter folder carries (the one its training data was rendered with), if any. */

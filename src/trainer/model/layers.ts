@@ -21,7 +21,7 @@ export interface Linear {
  * `W` (out, in): on WASM a matMul with a transposed operand runs about twelve times slower, and
  * every gradient of a transposed product needs one. W is made by a transpose in each backward
  * pass and dropped after it, since keeping it would double the frozen weights in a heap that
- * cannot pass 2 GB. The LM head is the exception: `sharedWeight` (the tied embedding, which is
+ * cannot pass 4 GB. The LM head is the exception: `sharedWeight` (the tied embedding, which is
  * W already) or `keepTranspose` keeps W, since its backward pass runs once per loss chunk.
  */
 export class FrozenLinear implements Linear {
@@ -146,21 +146,52 @@ export function silu(x: tf.Tensor2D): tf.Tensor2D {
  * Angles are computed in float64 before rounding, as exactly as a float32 model can use them.
  */
 export function ropeTables(invFreq: Float64Array, start: number, length: number): { cos: tf.Tensor2D; sin: tf.Tensor2D } {
+  const { cos, sin } = ropeTablesAt(invFreq, [Array.from({ length }, (_, t) => start + t)]);
+  const width = invFreq.length * 2;
+  const flat = { cos: tf.reshape(cos, [length, width]) as tf.Tensor2D, sin: tf.reshape(sin, [length, width]) as tf.Tensor2D };
+  cos.dispose();
+  sin.dispose();
+  return flat;
+}
+
+/** RoPE tables for per-row positions: cos and sin (B, 1, T, hd), broadcasting over heads. */
+export function ropeTablesAt(invFreq: Float64Array, positions: readonly (readonly number[])[]): { cos: tf.Tensor4D; sin: tf.Tensor4D } {
+  const rows = positions.length;
+  const steps = positions[0]!.length;
   const half = invFreq.length;
-  const cos = new Float32Array(length * half * 2);
-  const sin = new Float32Array(length * half * 2);
-  for (let t = 0; t < length; t++) {
-    for (let i = 0; i < half; i++) {
-      const angle = (start + t) * invFreq[i]!;
-      const c = Math.cos(angle);
-      const s = Math.sin(angle);
-      cos[t * half * 2 + i] = c;
-      cos[t * half * 2 + half + i] = c;
-      sin[t * half * 2 + i] = s;
-      sin[t * half * 2 + half + i] = s;
+  const cos = new Float32Array(rows * steps * half * 2);
+  const sin = new Float32Array(rows * steps * half * 2);
+  positions.forEach((row, b) => {
+    row.forEach((position, t) => {
+      const base = (b * steps + t) * half * 2;
+      for (let i = 0; i < half; i++) {
+        const angle = position * invFreq[i]!;
+        cos[base + i] = cos[base + half + i] = Math.cos(angle);
+        sin[base + i] = sin[base + half + i] = Math.sin(angle);
+      }
+    });
+  });
+  return { cos: tf.tensor4d(cos, [rows, 1, steps, half * 2]), sin: tf.tensor4d(sin, [rows, 1, steps, half * 2]) };
+}
+
+/**
+ * The additive attention mask of a training batch, (B, 1, 1, T, T): a query sees the keys at or
+ * before it in the same example (segment), within the sliding window; padding (segment -1) sees
+ * only itself, which keeps its softmax finite.
+ */
+export function segmentMask(segments: readonly (readonly number[])[], window?: number): tf.Tensor {
+  const rows = segments.length;
+  const steps = segments[0]!.length;
+  const mask = new Float32Array(rows * steps * steps);
+  segments.forEach((row, b) => {
+    for (let q = 0; q < steps; q++) {
+      for (let k = 0; k < steps; k++) {
+        const visible = row[q] === -1 ? k === q : k <= q && row[k] === row[q] && (window === undefined || q - k < window);
+        if (!visible) mask[(b * steps + q) * steps + k] = -1e30;
+      }
     }
-  }
-  return { cos: tf.tensor2d(cos, [length, half * 2]), sin: tf.tensor2d(sin, [length, half * 2]) };
+  });
+  return tf.tensor(mask, [rows, 1, 1, steps, steps]);
 }
 
 /**

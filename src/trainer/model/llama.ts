@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { readModelConfig, ropeInverseFrequencies, type ModelConfig } from './config';
 import type { LinearModule } from '../../common/trainConfig';
-import { applyRope, causalMask, FrozenLinear, groupedMatMul, Nf4Linear, rmsNorm, ropeTables, silu, type Linear } from './layers';
+import { applyRope, causalMask, FrozenLinear, groupedMatMul, Nf4Linear, rmsNorm, ropeTables, ropeTablesAt, segmentMask, silu, type Linear } from './layers';
 import { ModelWeights } from '../weights/modelWeights';
 import { layerTensorNames } from '../weights/hfNames';
 
@@ -263,46 +263,6 @@ export class LlamaModel {
       for (const module of Object.keys(MODULE_BLOCK) as LinearModule[]) layer[module].dispose();
     }
   }
-}
-
-/** RoPE tables for per-row positions: cos and sin (B, 1, T, hd), broadcasting over heads. */
-function ropeTablesAt(invFreq: Float64Array, positions: readonly (readonly number[])[]): { cos: tf.Tensor4D; sin: tf.Tensor4D } {
-  const rows = positions.length;
-  const steps = positions[0]!.length;
-  const half = invFreq.length;
-  const cos = new Float32Array(rows * steps * half * 2);
-  const sin = new Float32Array(rows * steps * half * 2);
-  positions.forEach((row, b) => {
-    row.forEach((position, t) => {
-      const base = (b * steps + t) * half * 2;
-      for (let i = 0; i < half; i++) {
-        const angle = position * invFreq[i]!;
-        cos[base + i] = cos[base + half + i] = Math.cos(angle);
-        sin[base + i] = sin[base + half + i] = Math.sin(angle);
-      }
-    });
-  });
-  return { cos: tf.tensor4d(cos, [rows, 1, steps, half * 2]), sin: tf.tensor4d(sin, [rows, 1, steps, half * 2]) };
-}
-
-/**
- * The additive attention mask of a training batch, (B, 1, 1, T, T): a query sees the keys at or
- * before it in the same example (segment), within the sliding window; padding (segment -1) sees
- * only itself, which keeps its softmax finite.
- */
-function segmentMask(segments: readonly (readonly number[])[], window?: number): tf.Tensor {
-  const rows = segments.length;
-  const steps = segments[0]!.length;
-  const mask = new Float32Array(rows * steps * steps);
-  segments.forEach((row, b) => {
-    for (let q = 0; q < steps; q++) {
-      for (let k = 0; k < steps; k++) {
-        const visible = row[q] === -1 ? k === q : k <= q && row[k] === row[q] && (window === undefined || q - k < window);
-        if (!visible) mask[(b * steps + q) * steps + k] = -1e30;
-      }
-    }
-  });
-  return tf.tensor(mask, [rows, 1, 1, steps, steps]);
 }
 
 function track<T extends tf.Tensor>(created: tf.Tensor[], tensor: T): T {

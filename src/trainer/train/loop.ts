@@ -47,7 +47,6 @@ export interface TrainingOutcome {
   step: number;
   adapterDir: string;
   dataset: LoadedDataset;
-  lastLoss: number | undefined;
 }
 
 export class TrainingError extends UserError {
@@ -106,7 +105,6 @@ export async function runTraining(request: TrainingRequest): Promise<TrainingOut
 
     let window = { loss: 0, steps: 0, tokens: 0, seconds: 0 };
     let trainedSoFar = 0;
-    let lastLoss: number | undefined;
     let stopped = false;
     for (let epoch = 0; step < totalSteps && !stopped; epoch++) {
       const batches = batchesOf(epoch);
@@ -120,7 +118,6 @@ export async function runTraining(request: TrainingRequest): Promise<TrainingOut
         });
         step++;
         trainedSoFar += result.trainedTokens;
-        lastLoss = result.loss;
         window = { loss: window.loss + result.loss, steps: window.steps + 1, tokens: window.tokens + result.tokens, seconds: window.seconds + (performance.now() - stepStarted) / 1000 };
         const epochProgress = epoch + (s + 1) / epochSteps;
         if (step % settings.logging_steps === 0 || step === totalSteps || step === 1) {
@@ -152,9 +149,9 @@ export async function runTraining(request: TrainingRequest): Promise<TrainingOut
     const adapterDir = path.join(request.runDir, RUN_FILES.final);
     await saveAdapter(adapterDir, adapter, adapterOptions(request));
     events.write({ type: stopped ? 'stopped' : 'completed', step, adapter: RUN_FILES.final, skippedExamples: dataset.skipped.length, elapsed_seconds: (performance.now() - started) / 1000, ...(stopped ? { reason: 'stop requested' } : {}) });
-    return { status: stopped ? 'stopped' : 'completed', step, adapterDir, dataset, lastLoss };
+    return { status: stopped ? 'stopped' : 'completed', step, adapterDir, dataset };
   } catch (error) {
-    throw outOfMemory(error, request.backend.name) ?? error;
+    throw outOfMemory(error, request.backend.name, config) ?? error;
   } finally {
     optimizer?.dispose();
     adapter?.detach();
@@ -203,14 +200,18 @@ async function sampleReply(model: LlamaModel, context: ExampleContext, prompt: s
 }
 
 /**
- * The WASM backend's heap cannot grow past about 2 GB, and running out aborts inside the
- * WebAssembly module with a message that names nothing; say what happened and what helps.
+ * The WASM backend's heap cannot grow past 4 GB (32-bit addresses), and running out aborts inside
+ * the WebAssembly module with a message that names nothing; say what happened and what helps.
  */
-function outOfMemory(error: unknown, backend: string): TrainingError | undefined {
+function outOfMemory(error: unknown, backend: string, config: TrainConfig): TrainingError | undefined {
   const message = errorMessage(error);
   if (!/memory access out of bounds|Aborted\(|Cannot enlarge memory|Out of memory/i.test(message)) return undefined;
-  return new TrainingError(`The ${backend} backend ran out of memory (${message.split('.')[0]}; its heap cannot pass about 2 GB). `
-    + 'Set training.gradient_checkpointing to true, lower max_length or per_device_train_batch_size, or train QLoRA (quantization.load_in_4bit)');
+  const remedies = [
+    ...(config.training.gradient_checkpointing ? [] : ['set training.gradient_checkpointing to true']),
+    'lower max_length or per_device_train_batch_size',
+    ...(config.quantization.load_in_4bit ? [] : ['train QLoRA (quantization.load_in_4bit)']),
+  ];
+  return new TrainingError(`The ${backend} backend ran out of memory (${message.split('.')[0]}; a WebAssembly heap cannot pass 4 GB): ${remedies.join(', or ')}`);
 }
 
 function yieldToEventLoop(): Promise<void> {
