@@ -113,8 +113,13 @@ export function prepareRecord(record: DatasetRecord, context: ExampleContext): P
       : { code: 'length/over-max', ...where, message: `${total} tokens, over max_length ${context.maxLength}: only untrained tokens are cut` });
     if (all) return { ok: false, findings, rendered, totalTokens: total, totalTrained: trainedCut };
   }
+  // Copies only when truncating: the checker runs this on every line of large files.
+  const cut = total > kept;
   const example: TokenizedExample = {
-    ok: true, rendered, ids: encoded.ids.slice(0, kept), trained: trainedAll.slice(0, kept), offsets: encoded.offsets.slice(0, 2 * kept), totalTokens: total, trainedTokens, trainedCut, findings,
+    ok: true, rendered, totalTokens: total, trainedTokens, trainedCut, findings,
+    ids: cut ? encoded.ids.slice(0, kept) : encoded.ids,
+    trained: cut ? trainedAll.slice(0, kept) : trainedAll,
+    offsets: cut ? encoded.offsets.slice(0, 2 * kept) : encoded.offsets,
   };
   if (total > kept) example.truncatedFrom = total;
   return example;
