@@ -29,6 +29,9 @@ export function parseArgs(argv: readonly string[], specs: Readonly<Record<string
       positionals.push(...argv.slice(i + 1));
       break;
     }
+    if (arg.startsWith('-') && !arg.startsWith('--') && arg !== '-') {
+      throw new UsageError(`Unknown option ${arg}: options are long (--name); run with --help to see them`);
+    }
     if (!arg.startsWith('--') || arg === '-') {
       positionals.push(arg);
       continue;

@@ -160,3 +160,13 @@ test('convert rewrites ShareGPT and Alpaca lines and copies every other line unc
   assert.equal(again.code, 2);
   assert.match(again.stderr, /already exists/);
 });
+
+test('a reader that stops early ends the command quietly, and short options are usage errors', () => {
+  const dir = workspace({ 'broken.sft.jsonl': `${'{"messages": 3}\n'.repeat(20000)}` });
+  const piped = spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" check broken.sft.jsonl | head -1`], { cwd: dir, encoding: 'utf8' });
+  assert.equal(piped.stdout.split('\n').filter((l) => l.length > 0).length, 1);
+  assert.doesNotMatch(piped.stderr, /EPIPE|internal error|Unhandled/);
+  const short = run(['check', '-v', path.join(dir, 'broken.sft.jsonl')]);
+  assert.equal(short.code, 2);
+  assert.match(short.stderr, /Unknown option -v: options are long \(--name\)/);
+});
