@@ -65,6 +65,8 @@ test('usage problems exit 2 with a message saying what to do', () => {
     [['check', 'missing.sft.jsonl'], /No such file/],
     [['check', 'a.sft.jsonl', '--bogus'], /Unknown option --bogus/],
     [['check', 'a.sft.jsonl', '--model', 'nowhere'], /does not exist/],
+    [['check', 'a.sft.jsonl', '--model', 'a.sft.jsonl'], /a\.sft\.jsonl is a file, not a model folder: pass the folder that holds it/],
+    [['check', 'a.sft.jsonl', '--template', 'missing.jinja'], /Template file .*missing\.jinja does not exist/],
     [['check', 'a.sft.jsonl', '--template', 'nope'], /sft-studio templates/],
     [['check', 'a.sft.jsonl', '--max-length', 'ten'], /positive whole number/],
     [['check', 'a.sft.jsonl', '--ignore', 'not/a-rule'], /no such rule/],

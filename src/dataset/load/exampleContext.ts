@@ -57,7 +57,8 @@ function namedTemplate(name: string, baseDir: string, model: ModelFolder | undef
     info = { ...entry.info };
   } else {
     const file = path.resolve(baseDir, name);
-    if (!/\.(jinja2?|j2)$/i.test(name) || !fs.existsSync(file)) {
+    if (/\.(jinja2?|j2)$/i.test(name) && !fs.existsSync(file)) throw new SetupError(`Template file ${file} does not exist`);
+    if (!/\.(jinja2?|j2)$/i.test(name)) {
       throw new SetupError(`Unknown template "${name}": run \`sft-studio templates\` for the names, or pass a path to a .jinja file`);
     }
     info = { name: path.basename(file), source: fs.readFileSync(file, 'utf8'), specialTokens: [] };

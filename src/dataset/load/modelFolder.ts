@@ -25,7 +25,10 @@ export function loadModelFolder(dir: string): ModelFolder {
   const resolved = path.resolve(dir);
   const cached = cache.get(resolved);
   if (cached) return cached;
-  if (!fs.existsSync(resolved) || !fs.statSync(resolved).isDirectory()) {
+  if (fs.existsSync(resolved) && !fs.statSync(resolved).isDirectory()) {
+    throw new SetupError(`${dir} is a file, not a model folder: pass the folder that holds it (${path.dirname(dir) || '.'}), with tokenizer.json and tokenizer_config.json`);
+  }
+  if (!fs.existsSync(resolved)) {
     throw new SetupError(`Model folder ${dir} does not exist: pass a Hugging Face model folder that holds tokenizer.json and tokenizer_config.json`);
   }
   const configPath = path.join(resolved, 'tokenizer_config.json');
