@@ -146,6 +146,7 @@ test('bad settings and missing files exit 2 before any weight is loaded, naming 
   assert.match(run(['train', 'nope.json'], good).stderr, /No such project file: nope\.json/);
   assert.match(run(['train', '--resume', '.'], good).stderr, /is not a run folder/);
   assert.match(run(['merge', '--model', '.', '--adapter', '.', '--out', 'x'], good).stderr, /has no config\.json|has no adapter_config\.json/);
+  assert.match(run(['train', '--set', `model=${tinyModel({ architecture: 'phi3' })}`], good).stderr, /LoRA training supports llama, mistral and qwen2 models; Phi-3 fuses its projections/);
   const broken = scratchDir('broken-model');
   fs.writeFileSync(path.join(broken, 'config.json'), '{"model_type": "llama",');
   const gguf = run(['export-gguf', '--model', broken, '--out', path.join(broken, 'x.gguf')], good);

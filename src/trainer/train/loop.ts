@@ -67,7 +67,6 @@ export async function runTraining(request: TrainingRequest): Promise<TrainingOut
   let adapter: LoraAdapter | undefined;
   let optimizer: AdamW | undefined;
   try {
-    if (model.config.architecture === 'phi3') throw new TrainingError('LoRA training supports llama, mistral and qwen2 models; Phi-3 fuses its projections (qkv_proj, gate_up_proj), which is not supported yet');
     adapter = attachLora(model, config.lora, settings.seed);
     optimizer = new AdamW(adapter.variables(), adapter.variableNames(), settings.weight_decay);
     const padId = request.context.tokenizer!.tokenId(request.context.tokenizer!.eosToken ?? '') ?? 0;

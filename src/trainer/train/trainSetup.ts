@@ -14,6 +14,7 @@ import { loadExampleContext } from '../../dataset/load/exampleContext';
 import { resolveModelReference } from '../../dataset/load/hubCache';
 import { readJsonObject } from '../../dataset/load/modelFolder';
 import { isRuleCode } from '../../dataset/rules';
+import { readModelConfig } from '../model/config';
 import { latestCheckpoint, RUN_FILES, writeFileAtomic } from '../runFolder';
 import { TrainingError } from './loop';
 
@@ -81,6 +82,10 @@ function prepareResume(runDirArg: string, cwd: string): TrainSetup {
 }
 
 function loadContext(config: TrainConfig, modelDir: string, templateBase: string): ExampleContext {
+  // config.json is read (and the architecture checked) before any weight is.
+  if (readModelConfig(modelDir).architecture === 'phi3') {
+    throw new TrainingError('LoRA training supports llama, mistral and qwen2 models; Phi-3 fuses its projections (qkv_proj, gate_up_proj), which is not supported yet');
+  }
   const { context } = loadExampleContext({ modelDir, ...(config.template ? { template: config.template } : {}), templateBase, maxLength: config.max_length });
   if (!context.tokenizer) throw new TrainingError(`${modelDir} has no tokenizer.json, which training needs`);
   if (!context.template) throw new TrainingError(`${modelDir} has no chat template: set "template" in ${PROJECT_FILE_NAME} (see \`sft-studio templates\`)`);
