@@ -13,7 +13,7 @@ import type { LoraSettings } from '../../src/common/trainConfig';
 import { seededRandom } from '../../src/trainer/generate';
 import { loadModelWithAdapter } from '../../src/trainer/loadModel';
 import { Nf4Linear } from '../../src/trainer/model/layers';
-import { LlamaModel } from '../../src/trainer/model/llama';
+import { disposeTables, LlamaModel } from '../../src/trainer/model/llama';
 import { attachLora, type LoraAdapter } from '../../src/trainer/model/lora';
 import { dequantizeNf4, quantizeNf4 } from '../../src/trainer/model/nf4';
 import { mergeAdapter } from '../../src/trainer/merge';
@@ -178,7 +178,7 @@ test('LoRA gradients match central finite differences', async () => {
   }
   assert.equal(checked, 9);
   for (const g of Object.values(grads)) g.dispose();
-  for (const t of [tables.cos, tables.sin, tables.mask]) t.dispose();
+  disposeTables(tables);
   adapter.detach();
   model.dispose();
 });

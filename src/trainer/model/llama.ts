@@ -56,6 +56,10 @@ export interface BatchTables {
   mask: tf.Tensor;
 }
 
+export function disposeTables(tables: BatchTables): void {
+  for (const t of [tables.cos, tables.sin, tables.mask]) t.dispose();
+}
+
 /** Runs one decoder layer over (B*T, H); `checkpoint` may wrap it to recompute in backward. */
 export type LayerRunner = (index: number, hidden: tf.Tensor2D, run: (hidden: tf.Tensor2D) => tf.Tensor2D) => tf.Tensor2D;
 

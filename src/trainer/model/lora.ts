@@ -71,6 +71,8 @@ export class LoraLinear implements Linear {
 /** One adapted module: its Hugging Face name and its LoRA layer. */
 export interface AdaptedModule {
   name: string;
+  /** The decoder layer it sits in. */
+  layer: number;
   module: LinearModule;
   lora: LoraLinear;
 }
@@ -81,6 +83,11 @@ export class LoraAdapter {
 
   variables(): tf.Variable[] {
     return this.modules.flatMap((m) => [m.lora.loraAT, m.lora.loraBT]);
+  }
+
+  /** The variables of one decoder layer, which a checkpointed layer passes to the tape. */
+  layerVariables(layer: number): tf.Variable[] {
+    return this.modules.filter((m) => m.layer === layer).flatMap((m) => [m.lora.loraAT, m.lora.loraBT]);
   }
 
   /** Stable names of {@link variables}, in the same order, for checkpoints: `<module>.lora_A` and `.lora_B`. */
@@ -167,7 +174,7 @@ function attachOne(
   const loraBT = variable2d(bT, [rank, base.outFeatures]);
   const lora = new LoraLinear(base, loraAT, loraBT, loraScaling(settings.lora_alpha, rank, settings.use_rslora), settings.lora_dropout, state, index);
   slot.set(lora);
-  return { name: slot.name, module: slot.module, lora };
+  return { name: slot.name, layer: slot.layer, module: slot.module, lora };
 }
 
 /** A trainable variable with an engine-unique name (names are global to TensorFlow.js). */

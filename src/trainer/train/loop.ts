@@ -73,7 +73,9 @@ export async function runTraining(request: TrainingRequest): Promise<TrainingOut
     const batching = { batchSize: settings.per_device_train_batch_size, packing: settings.packing, maxLength: config.max_length, padId, seed: settings.seed };
     const batchesOf = (epoch: number): MicroBatch[] => epochBatches(dataset.examples, epoch, batching);
     const accumulation = settings.gradient_accumulation_steps;
-    const stepsPerEpoch = Math.max(1, Math.ceil(batchesOf(0).length / accumulation));
+    // Every epoch has as many batches as the first (epochBatches says why), which is built once.
+    const firstEpoch = batchesOf(0);
+    const stepsPerEpoch = Math.max(1, Math.ceil(firstEpoch.length / accumulation));
     const totalSteps = settings.max_steps > 0 ? settings.max_steps : Math.max(1, Math.ceil(settings.num_train_epochs * stepsPerEpoch));
     const evalBatches = evalSet && evalSet.examples.length > 0
       ? epochBatches(evalSet.examples, 0, { ...batching, packing: false }, false)
@@ -106,7 +108,7 @@ export async function runTraining(request: TrainingRequest): Promise<TrainingOut
     let trainedSoFar = 0;
     let stopped = false;
     for (let epoch = 0; step < totalSteps && !stopped; epoch++) {
-      const batches = batchesOf(epoch);
+      const batches = epoch === 0 ? firstEpoch : batchesOf(epoch);
       const epochSteps = Math.ceil(batches.length / accumulation);
       const firstStep = epoch * stepsPerEpoch;
       for (let s = Math.max(0, step - firstStep); s < epochSteps && step < totalSteps; s++) {

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 // The ops' gradients (matMul, softmax...) register themselves when this module loads.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import type { LlamaModel } from '../model/llama';
+import { disposeTables, type LlamaModel } from '../model/llama';
 import type { LoraAdapter } from '../model/lora';
 import type { MicroBatch } from './batches';
 import { checkpointLayer, targetCrossEntropy } from './loss';
@@ -31,15 +31,8 @@ export interface StepOptions {
 
 /** The loss summed over one micro-batch's trained tokens, through every layer. */
 function summedLoss(model: LlamaModel, adapter: LoraAdapter, batch: MicroBatch, tables: ReturnType<LlamaModel['batchTables']>, checkpoint: boolean): tf.Scalar {
-  const byLayer = new Map<number, tf.Variable[]>();
-  if (checkpoint) {
-    for (const m of adapter.modules) {
-      const layer = Number(/layers\.(\d+)\./.exec(m.name)![1]);
-      byLayer.set(layer, [...(byLayer.get(layer) ?? []), m.lora.loraAT, m.lora.loraBT]);
-    }
-  }
   const hidden = model.trainingHidden(batch, tables, checkpoint
-    ? (index, h, run) => checkpointLayer(run, h, byLayer.get(index) ?? [])
+    ? (index, h, run) => checkpointLayer(run, h, adapter.layerVariables(index))
     : undefined);
   return targetCrossEntropy(hidden, model.lmHead, batch.targetRows, batch.targetIds);
 }
@@ -63,7 +56,7 @@ export async function trainStep(model: LlamaModel, adapter: LoraAdapter, optimiz
         () => tf.div(summedLoss(model, adapter, batch, tables, options.gradientCheckpointing), trainedTokens) as tf.Scalar,
         variables,
       );
-      for (const t of [tables.cos, tables.sin, tables.mask]) t.dispose();
+      disposeTables(tables);
       const sum = tf.add(loss, value) as tf.Scalar;
       loss.dispose();
       value.dispose();
@@ -101,7 +94,8 @@ export async function evaluate(model: LlamaModel, adapter: LoraAdapter, batches:
     if (batch.targetIds.length === 0) continue;
     const tables = model.batchTables(batch);
     const next = tf.tidy(() => tf.add(sum, summedLoss(model, adapter, batch, tables, false)) as tf.Scalar);
-    for (const t of [tables.cos, tables.sin, tables.mask, sum]) t.dispose();
+    disposeTables(tables);
+    sum.dispose();
     sum = next;
     count += batch.targetIds.length;
   }
