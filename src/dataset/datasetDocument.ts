@@ -127,6 +127,8 @@ export class DatasetDocument {
   /** Findings that concern the whole file, reported at line 0. */
   fileFindings(): Finding[] {
     return fileLevelFindings(this.summary, this.setup.context, this.setup.notes ?? [])
+      // Lines still queued are not counted yet: the file is empty only once they are.
+      .filter((f) => f.code !== 'file/empty' || this.pending.length === 0)
       .map((f) => resolveFinding(f, 0, this.overrides, 'file'))
       .filter((f): f is Finding => f !== undefined);
   }
@@ -169,7 +171,7 @@ export class DatasetDocument {
   }
 
   private remember(state: LineState, result: LineResult): void {
-    this.summary.add(result);
+    this.summary.add(result, state);
     const hash = result.hash;
     if (hash === undefined) return;
     const group = this.byHash.get(hash);
@@ -178,7 +180,7 @@ export class DatasetDocument {
   }
 
   private forget(state: LineState, result: LineResult): void {
-    this.summary.remove(result);
+    this.summary.remove(result, state);
     const hash = result.hash;
     if (hash === undefined) return;
     const group = this.byHash.get(hash);

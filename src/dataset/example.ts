@@ -24,6 +24,8 @@ export interface ExampleContext {
   maxLength: number;
   /** False trains every token, as TRL does without `assistant_only_loss`; default true. */
   assistantOnly?: boolean;
+  /** The ids generation stops on, from the model folder's generation_config.json `eos_token_id`. */
+  generationStopIds?: readonly number[];
 }
 
 /** An example ready to train on. */
@@ -105,12 +107,12 @@ export function prepareRecord(record: DatasetRecord, context: ExampleContext): P
     const cutAt = encoded.offsets[2 * kept] ?? rendered.text.length;
     const where = spanAtRenderedOffset(record, rendered, cutAt);
     const all = trainedCut === trainedTokens + trainedCut;
-    findings.push(trainedCut > 0
-      ? {
-        code: 'length/truncated', ...where,
-        message: `${total} tokens, over max_length ${context.maxLength}: truncation cuts ${trainedCut} of ${trainedTokens + trainedCut} trained tokens${all ? ' (all of them, so this example trains nothing)' : ''}. Shorten the example, split it, or raise max_length`,
-      }
-      : { code: 'length/over-max', ...where, message: `${total} tokens, over max_length ${context.maxLength}: only untrained tokens are cut` });
+    const over = `${total} tokens, over max_length ${context.maxLength}`;
+    findings.push(all
+      ? { code: 'length/truncated-all', ...where, message: `${over}: truncation cuts all ${trainedCut} trained tokens, so this example trains nothing. Shorten the prompt, split the example, or raise max_length` }
+      : trainedCut > 0
+        ? { code: 'length/truncated', ...where, message: `${over}: truncation cuts ${trainedCut} of ${trainedTokens + trainedCut} trained tokens. Shorten the example, split it, or raise max_length` }
+        : { code: 'length/over-max', ...where, message: `${over}: only untrained tokens are cut` });
     if (all) return { ok: false, findings, rendered, totalTokens: total, totalTrained: trainedCut };
   }
   // Copies only when truncating: the checker runs this on every line of large files.

@@ -4,25 +4,13 @@
  * converted first (ShareGPT `conversations`, Alpaca `instruction`/`output`), reporting every
  * structural problem on the exact key or value that causes it.
  */
-import { getMember, toPlainValue, type JsonMember, type JsonNode, type JsonSpan } from './json/parseJson';
+import { describeKind, getMember, spanOf, toPlainValue, type JsonMember, type JsonNode, type JsonSpan } from './json/parseJson';
 import type { LineFinding } from './rules';
-import { messageRules, type MessageDialect } from './checks/messageRules';
+import { emptyContentFinding, messageRules, type ChatMessage, type MessageDialect } from './checks/messageRules';
+
+export type { ChatMessage } from './checks/messageRules';
 
 export type RecordFormat = 'messages' | 'prompt-completion' | 'text' | 'sharegpt' | 'alpaca';
-
-/** One chat message as the template will see it, with where it came from. */
-export interface ChatMessage {
-  role: string;
-  /** Text content; '' when the message carries only tool calls. */
-  content: string;
-  /** The message as handed to the chat template: its keys, as plain values. */
-  value: Record<string, unknown>;
-  /** Whether the trainer learns from this message (assistant, weight not 0, in the completion). */
-  trained: boolean;
-  span: JsonSpan;
-  roleSpan: JsonSpan;
-  contentSpan: JsonSpan;
-}
 
 /** A record that is well-formed enough to render and tokenize. */
 export type DatasetRecord =
@@ -206,9 +194,7 @@ function readAlpaca(root: Extract<JsonNode, { kind: 'object' }>, findings: LineF
     plainMessage('user', userText, instruction, false),
     plainMessage('assistant', output.value.value, output, true),
   ];
-  if (output.value.value.length === 0) {
-    findings.push({ code: 'message/content-empty', ...spanOf(output.value), message: '"output" is empty: there is nothing to learn' });
-  }
+  if (output.value.value.trim().length === 0) findings.push(emptyContentFinding(spanOf(output.value), 'assistant', true));
   return { format: 'alpaca', kind: 'chat', messages };
 }
 
@@ -231,19 +217,4 @@ function readAlpacaHistory(history: JsonMember | undefined, findings: LineFindin
     const at = (node: Extract<JsonNode, { kind: 'string' }>): JsonMember => ({ key: history.key, keySpan: spanOf(node), value: node });
     return [plainMessage('user', question!.value, at(question!), false), plainMessage('assistant', answer!.value, at(answer!), true)];
   });
-}
-
-export function spanOf(node: JsonSpan): JsonSpan {
-  return { start: node.start, end: node.end };
-}
-
-export function describeKind(node: JsonNode): string {
-  switch (node.kind) {
-    case 'object': return 'an object';
-    case 'array': return 'an array';
-    case 'string': return 'a string';
-    case 'number': return 'a number';
-    case 'boolean': return node.value ? 'true' : 'false';
-    case 'null': return 'null';
-  }
 }

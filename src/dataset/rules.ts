@@ -7,6 +7,10 @@
 export type Severity = 'error' | 'warning' | 'info';
 
 export const RULES = {
+  // The file as a whole.
+  'file/empty': { severity: 'error', summary: 'the file holds no example' },
+  'file/binary': { severity: 'error', summary: 'the file is not a text file' },
+  'encoding/bom': { severity: 'warning', summary: 'the file starts with a UTF-8 byte order mark' },
   // Bytes and JSON.
   'encoding/invalid-utf8': { severity: 'error', summary: 'the line is not valid UTF-8' },
   'line/blank': { severity: 'warning', summary: 'blank line' },
@@ -17,7 +21,7 @@ export const RULES = {
   // Record formats.
   'format/unknown': { severity: 'error', summary: 'the record matches no dataset format' },
   'format/convertible': { severity: 'warning', summary: 'ShareGPT or Alpaca record that trainers do not read directly' },
-  'format/mixed': { severity: 'warning', summary: 'several record formats in one file' },
+  'format/mixed': { severity: 'error', summary: 'several record formats in one file' },
   'record/unknown-key': { severity: 'info', summary: 'a key that trainers ignore' },
   'record/type': { severity: 'error', summary: 'a field of the wrong type' },
   'text/empty': { severity: 'error', summary: 'empty text' },
@@ -30,11 +34,16 @@ export const RULES = {
   'messages/last-not-assistant': { severity: 'warning', summary: 'trailing messages after the last assistant reply' },
   'messages/consecutive-role': { severity: 'warning', summary: 'the same role twice in a row' },
   'messages/system-not-first': { severity: 'warning', summary: 'a system message after the first position' },
+  'messages/assistant-first': { severity: 'warning', summary: 'the conversation starts with an assistant reply' },
+  'messages/tool-without-call': { severity: 'error', summary: 'a tool result with no tool call before it' },
   'message/not-object': { severity: 'error', summary: 'a message that is not an object' },
   'message/role-missing': { severity: 'error', summary: 'a message without a role' },
   'message/role-unknown': { severity: 'error', summary: 'a role trainers do not know' },
   'message/content-missing': { severity: 'error', summary: 'a message without content' },
-  'message/content-empty': { severity: 'warning', summary: 'a message with empty content' },
+  'message/content-empty': { severity: 'warning', summary: 'a user, system or untrained message with empty content' },
+  'message/reply-empty': { severity: 'error', summary: 'a trained assistant reply with empty content and no tool calls' },
+  'message/control-token': { severity: 'warning', summary: 'a special token written in prompt text' },
+  'message/control-token-trained': { severity: 'error', summary: 'a special token written in a trained reply' },
   'message/unknown-key': { severity: 'warning', summary: 'a message key that trainers ignore' },
   'message/weight-invalid': { severity: 'error', summary: 'weight other than 0 or 1' },
   'message/tool-calls-invalid': { severity: 'error', summary: 'malformed tool_calls' },
@@ -46,13 +55,17 @@ export const RULES = {
   'template/foreign-tokens': { severity: 'warning', summary: "special tokens of another model's template" },
   'template/reasoning-dropped': { severity: 'warning', summary: 'the template drops reasoning from earlier turns' },
   'template/history-rewritten': { severity: 'warning', summary: 'the template renders earlier turns differently later' },
-  'template/eos-never-rendered': { severity: 'warning', summary: "the tokenizer's eos_token never appears in rendered examples" },
+  'template/eos-never-rendered': { severity: 'warning', summary: "generation would not stop on the template's end-of-turn token" },
+  'template/tokenizer-mismatch': { severity: 'error', summary: "the template's markers are not tokens of the tokenizer" },
+  'template/no-generation-prompt': { severity: 'warning', summary: 'the template cannot write a generation prompt, so the assistant header is trained' },
+  'template/generation-prompt-always': { severity: 'info', summary: 'the template writes the assistant header after the last reply' },
   // The trained-token mask.
   'mask/empty': { severity: 'error', summary: 'no token of the example is trained' },
   'mask/eos-untrained': { severity: 'error', summary: 'the end-of-turn token after a reply is not trained' },
   // Tokens and length.
-  'tokens/double-bos': { severity: 'error', summary: 'BOS twice: the template writes it and the tokenizer adds it again' },
+  'tokens/double-bos': { severity: 'warning', summary: 'text records that start with BOS, which the tokenizer adds again' },
   'length/truncated': { severity: 'warning', summary: 'longer than max_length: trained tokens are cut' },
+  'length/truncated-all': { severity: 'error', summary: 'longer than max_length: every trained token is cut' },
   'length/over-max': { severity: 'info', summary: 'longer than max_length, only prompt tokens are cut' },
   // Configuration.
   'checks/skipped': { severity: 'info', summary: 'checks that need a template or tokenizer were skipped' },

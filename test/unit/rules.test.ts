@@ -94,7 +94,7 @@ test('message shape rules', () => {
   assert.equal(covered(noContent, findingOf(noContent, 'message/content-missing')), '{"role": "user"}');
   const listContent = '{"messages": [{"role": "user", "content": [{"type": "text"}]}, {"role": "assistant", "content": "x"}]}';
   assert.match(findingOf(listContent, 'record/type').message, /content parts/);
-  const empty = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": ""}]}';
+  const empty = '{"messages": [{"role": "user", "content": ""}, {"role": "assistant", "content": "x"}]}';
   assert.equal(covered(empty, findingOf(empty, 'message/content-empty')), '""');
   const extraKey = '{"messages": [{"role": "user", "content": "hi", "mood": "ok"}, {"role": "assistant", "content": "x"}]}';
   assert.equal(covered(extraKey, findingOf(extraKey, 'message/unknown-key')), '"mood"');
@@ -115,4 +115,34 @@ test('tool calls must have the OpenAI shape', () => {
   assert.ok(codes(line([{ function: { name: '' } }])).includes('message/tool-calls-invalid'));
   assert.ok(codes(line([{ function: { name: 'f', arguments: 3 } }])).includes('message/tool-calls-invalid'));
   assert.deepEqual(codes(line([{ function: { name: 'f', arguments: {} } }])), []);
+});
+
+test('an empty trained reply is an error; empty prompt text and untrained replies only warn', () => {
+  const reply = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": " "}]}';
+  assert.deepEqual(codes(reply), ['message/reply-empty']);
+  assert.equal(covered(reply, findingOf(reply, 'message/reply-empty')), '" "');
+  assert.deepEqual(codes(reply.replace('" "}', '" ", "weight": 0}')), ['message/content-empty']);
+  assert.deepEqual(codes({ prompt: [{ role: 'user', content: 'q' }, { role: 'assistant', content: '' }], completion: [{ role: 'assistant', content: 'a' }] }), ['message/content-empty', 'messages/consecutive-role']);
+  assert.deepEqual(codes({ instruction: 'Add', output: '' }), ['format/convertible', 'message/reply-empty']);
+  const calls = { messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: '', tool_calls: [{ type: 'function', function: { name: 'f', arguments: {} } }] }, { role: 'tool', content: 'r' }, { role: 'assistant', content: 'a' }] };
+  assert.deepEqual(codes(calls), []);
+});
+
+test('conversation shape: an assistant first, a tool result with no call before it', () => {
+  const first = JSON.stringify(chat(['system', 's'], ['assistant', 'Hello!'], ['user', 'Hi'], ['assistant', 'Yes?']));
+  assert.equal(covered(first, findingOf(first, 'messages/assistant-first')), '"assistant"');
+  assert.ok(!codes(GOOD).includes('messages/assistant-first'));
+  const stray = JSON.stringify(chat(['user', 'q'], ['tool', '5C'], ['assistant', 'It is 5C']));
+  const finding = findingOf(stray, 'messages/tool-without-call');
+  assert.equal(covered(stray, finding), '"tool"');
+  const afterText = JSON.stringify(chat(['user', 'q'], ['assistant', 'Let me look.'], ['tool', '5C'], ['assistant', 'It is 5C']));
+  assert.ok(codes(afterText).includes('messages/tool-without-call'));
+  const sharegpt = { conversations: [{ from: 'human', value: 'Weather?' }, { from: 'function_call', value: '{"name": "w"}' }, { from: 'observation', value: '5C' }, { from: 'gpt', value: 'Cold.' }] };
+  assert.deepEqual(codes(sharegpt), ['format/convertible']);
+});
+
+test('an unknown role that is close to a known one gets a "did you mean"', () => {
+  assert.match(findingOf(chat(['User', 'hi'], ['assistant', 'x']), 'message/role-unknown').message, /did you mean "user"\?/);
+  assert.match(findingOf(chat(['user', 'hi'], ['assistent', 'x']), 'message/role-unknown').message, /did you mean "assistant"\?/);
+  assert.match(findingOf(chat(['robot', 'hi'], ['assistant', 'x']), 'message/role-unknown').message, /use one of "system"/);
 });

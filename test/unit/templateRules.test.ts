@@ -81,24 +81,6 @@ test('truncation that cuts trained tokens is length/truncated with the count los
   assert.ok(!checkLine(JSON.stringify(SIMPLE), context).findings.some((f) => f.code.startsWith('length/')));
 });
 
-test('file level: double BOS, eos never rendered, mixed formats; each reported once', () => {
-  const mistral = contextFor({ model: tokenizerFolder('llama2'), template: 'mistral' });
-  const doc = new DatasetDocument({ context: mistral }, [JSON.stringify(SIMPLE), JSON.stringify(SIMPLE).replace('Hi', 'Hey')].join('\n'));
-  assert.deepEqual(doc.fileFindings().map((f) => f.code), ['tokens/double-bos']);
-  assert.equal(doc.fileFindings()[0]!.scope, 'file');
-  assert.match(doc.fileFindings()[0]!.message, /Double BOS in 2 example/);
-
-  const llama3 = contextFor({ model: tokenizerFolder('llama3') });
-  const eos = new DatasetDocument({ context: llama3 }, JSON.stringify(SIMPLE));
-  const finding = eos.fileFindings().find((f) => f.code === 'template/eos-never-rendered');
-  assert.ok(finding);
-  assert.match(finding.message, /<\|end_of_text\|>/);
-
-  const mixed = new DatasetDocument({ context: { maxLength: 1024 } }, [JSON.stringify(SIMPLE), '{"text": "x"}', JSON.stringify(SIMPLE).replace('Hi', 'Yo')].join('\n'));
-  assert.deepEqual(mixed.fileFindings().map((f) => f.code), ['format/mixed']);
-  assert.match(mixed.fileFindings()[0]!.message, /2 messages, 1 text/);
-});
-
 test('text records with another model family\'s special tokens', () => {
   const context = contextFor({ model: tokenizerFolder('llama3') });
   const line = JSON.stringify({ text: '<|user|>\nHi<|end|>\n<|assistant|>\nHello<|end|>' });

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { resolveTrainConfig } from '../../src/common/resolveTrainConfig';
-import { DEFAULT_MAX_LENGTH, didYouMean, sectionDefaults } from '../../src/common/trainConfig';
+import { didYouMean } from '../../src/common/didYouMean';
+import { DEFAULT_MAX_LENGTH, sectionDefaults } from '../../src/common/trainConfig';
 import { isRuleCode } from '../../src/dataset/rules';
 
 const resolve = (raw: unknown, sets: string[] = []): ReturnType<typeof resolveTrainConfig> => resolveTrainConfig(raw, sets, isRuleCode, 'runs/default');

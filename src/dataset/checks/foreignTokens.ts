@@ -8,7 +8,7 @@ import type { LineFinding } from '../rules';
 import { catalogEntries } from '../templateCatalog';
 
 /** Token text that is unmistakably a special token rather than ordinary markup. */
-const SPECIAL_LOOKING = /^(?:<\|[^|\s]+\|>|<｜[^｜]+｜>|<(?:start|end)_of_turn>|<\/?s>|<bos>|<eos>|\[\/?INST\])$/;
+export const SPECIAL_LOOKING = /^(?:<\|[^|\s]+\|>|<｜[^｜]+｜>|<(?:start|end)_of_turn>|<\/?s>|<bos>|<eos>|\[\/?INST\])$/;
 
 interface ForeignTokenIndex {
   pattern: RegExp;

@@ -3,10 +3,25 @@
  * the order of roles. Shared by `messages`, conversational prompt/completion and ShareGPT records,
  * which differ only in their key names (the dialect).
  */
-import { getMember, toPlainValue, type JsonMember, type JsonNode } from '../json/parseJson';
-import type { ChatMessage } from '../records';
-import { describeKind, spanOf } from '../records';
+import { describeKind, getMember, spanOf, toPlainValue, type JsonMember, type JsonNode, type JsonSpan } from '../json/parseJson';
 import type { LineFinding } from '../rules';
+import { didYouMean } from '../../common/didYouMean';
+
+/** One chat message as the template will see it, with where it came from. */
+export interface ChatMessage {
+  role: string;
+  /** Text content; '' when the message carries only tool calls. */
+  content: string;
+  /** The message as handed to the chat template: its keys, as plain values. */
+  value: Record<string, unknown>;
+  /** Whether the trainer learns from this message (assistant, weight not 0, in the completion). */
+  trained: boolean;
+  span: JsonSpan;
+  roleSpan: JsonSpan;
+  contentSpan: JsonSpan;
+  /** The message calls tools (`tool_calls`, or ShareGPT's `function_call`), so tool results may follow. */
+  callsTools?: boolean;
+}
 
 export interface MessageDialect {
   roleKey: string;
@@ -64,6 +79,7 @@ function readMessage(item: JsonNode, dialect: MessageDialect, findings: LineFind
   let ok = true;
   const roleMember = getMember(item, dialect.roleKey);
   let role = '';
+  let written = '';
   if (!roleMember) {
     findings.push({ code: 'message/role-missing', ...spanOf(item), message: `This message has no "${dialect.roleKey}": add one of ${roleChoices(dialect)}` });
     ok = false;
@@ -71,10 +87,12 @@ function readMessage(item: JsonNode, dialect: MessageDialect, findings: LineFind
     findings.push({ code: 'record/type', ...spanOf(roleMember.value), message: `"${dialect.roleKey}" must be a string such as "user", not ${describeKind(roleMember.value)}` });
     ok = false;
   } else {
-    const written = roleMember.value.value;
+    written = roleMember.value.value;
     role = dialect.roleAliases ? dialect.roleAliases[written] ?? '' : written;
     if (!role || !KNOWN_ROLES.includes(role)) {
-      findings.push({ code: 'message/role-unknown', ...spanOf(roleMember.value), message: `Unknown role ${JSON.stringify(written)}: use one of ${roleChoices(dialect)}` });
+      const hint = didYouMean(written, dialect.roleAliases ? Object.keys(dialect.roleAliases) : KNOWN_ROLES);
+      const advice = hint ? `did you mean ${JSON.stringify(hint)}?` : `use one of ${roleChoices(dialect)}`;
+      findings.push({ code: 'message/role-unknown', ...spanOf(roleMember.value), message: `Unknown role ${JSON.stringify(written)}: ${advice}` });
       ok = false;
     }
   }
@@ -82,6 +100,17 @@ function readMessage(item: JsonNode, dialect: MessageDialect, findings: LineFind
   const toolCalls = getMember(item, 'tool_calls');
   const hasToolCalls = toolCalls !== undefined && toolCalls.value.kind === 'array' && toolCalls.value.items.length > 0;
   if (toolCalls && !checkToolCalls(toolCalls, findings)) ok = false;
+
+  let trained = trainAssistant && role === 'assistant';
+  const weight = getMember(item, 'weight');
+  if (weight) {
+    if (weight.value.kind !== 'number' || (weight.value.value !== 0 && weight.value.value !== 1)) {
+      findings.push({ code: 'message/weight-invalid', ...spanOf(weight.value), message: '"weight" must be 0 (do not train this message) or 1 (train it)' });
+      ok = false;
+    } else if (weight.value.value === 0) {
+      trained = false;
+    }
+  }
 
   const contentMember = getMember(item, dialect.contentKey);
   let content = '';
@@ -97,20 +126,7 @@ function readMessage(item: JsonNode, dialect: MessageDialect, findings: LineFind
     ok = false;
   } else {
     content = contentMember.value.value;
-    if (content.trim().length === 0 && !hasToolCalls) {
-      findings.push({ code: 'message/content-empty', ...spanOf(contentMember.value), message: `Empty ${role || 'message'} content: write the text, or remove the message` });
-    }
-  }
-
-  let trained = trainAssistant && role === 'assistant';
-  const weight = getMember(item, 'weight');
-  if (weight) {
-    if (weight.value.kind !== 'number' || (weight.value.value !== 0 && weight.value.value !== 1)) {
-      findings.push({ code: 'message/weight-invalid', ...spanOf(weight.value), message: '"weight" must be 0 (do not train this message) or 1 (train it)' });
-      ok = false;
-    } else if (weight.value.value === 0) {
-      trained = false;
-    }
+    if (content.trim().length === 0 && !hasToolCalls) findings.push(emptyContentFinding(spanOf(contentMember.value), role, trained));
   }
 
   for (const member of item.members) {
@@ -127,7 +143,10 @@ function readMessage(item: JsonNode, dialect: MessageDialect, findings: LineFind
     ? { role, content }
     : { ...(toPlainValue(item) as Record<string, unknown>), role };
   const contentSpan = contentMember ? spanOf(contentMember.value) : spanOf(item);
-  return { role, content, value, trained, span: spanOf(item), roleSpan: spanOf(roleMember!.value), contentSpan };
+  const message: ChatMessage = { role, content, value, trained, span: spanOf(item), roleSpan: spanOf(roleMember!.value), contentSpan };
+  // ShareGPT writes a tool call as a message of its own, from "function_call".
+  if (hasToolCalls || written === 'function_call') message.callsTools = true;
+  return message;
 }
 
 /** Tool calls in the OpenAI / TRL shape: [{"type": "function", "function": {"name", "arguments"}}]. */
@@ -152,9 +171,38 @@ function checkToolCalls(member: JsonMember, findings: LineFinding[]): boolean {
   return true;
 }
 
-/** Order rules over a whole conversation. */
+/**
+ * An empty reply that is trained teaches the model to end its turn at once: an error. Empty text
+ * elsewhere only wastes a turn.
+ */
+export function emptyContentFinding(span: { start: number; end: number }, role: string, trained: boolean): LineFinding {
+  if (trained && role === 'assistant') {
+    return { code: 'message/reply-empty', ...span, message: 'Empty assistant reply: it is trained, so the model learns to end its turn at once; write the reply, or set "weight": 0 to leave it untrained' };
+  }
+  return { code: 'message/content-empty', ...span, message: `Empty ${role || 'message'} content: write the text, or remove the message` };
+}
+
+/**
+ * Order rules over a whole conversation, whatever the chat template accepts: many templates
+ * render an assistant-first conversation or a stray tool result without complaint.
+ */
 function checkSequence(messages: readonly ChatMessage[], findings: LineFinding[]): void {
+  const first = messages.find((m) => m.role !== 'system' && m.role !== 'developer');
+  if (first?.role === 'assistant') {
+    findings.push({
+      code: 'messages/assistant-first', ...first.roleSpan,
+      message: 'The conversation starts with an assistant reply, which answers no prompt: add the user message it replies to (several chat templates refuse this shape)',
+    });
+  }
+  let callsPending = false;
   messages.forEach((message, index) => {
+    if (message.role === 'assistant') callsPending = message.callsTools === true;
+    else if ((message.role === 'tool' || message.role === 'ipython') && !callsPending) {
+      findings.push({
+        code: 'messages/tool-without-call', ...message.roleSpan,
+        message: `A ${message.role} result with no assistant "tool_calls" before it: add the assistant message that calls the tool, or remove this result`,
+      });
+    } else if (message.role !== 'tool' && message.role !== 'ipython') callsPending = false;
     if (message.role === 'system' && index > 0) {
       findings.push({ code: 'messages/system-not-first', ...message.roleSpan, message: 'A system message after the first message: most chat templates accept the system prompt only first' });
     }

@@ -342,3 +342,20 @@ export function sourceColumnOfStringIndex(source: string, node: JsonSpan, index:
   }
   return column;
 }
+
+/** A bare copy of a node's range. */
+export function spanOf(node: JsonSpan): JsonSpan {
+  return { start: node.start, end: node.end };
+}
+
+/** How a node's kind is named in messages: "an object", "a string", "true". */
+export function describeKind(node: JsonNode): string {
+  switch (node.kind) {
+    case 'object': return 'an object';
+    case 'array': return 'an array';
+    case 'string': return 'a string';
+    case 'number': return 'a number';
+    case 'boolean': return node.value ? 'true' : 'false';
+    case 'null': return 'null';
+  }
+}

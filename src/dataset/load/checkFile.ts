@@ -55,7 +55,7 @@ export async function checkFile(file: string, setup: CheckSetup, handlers: FileC
   };
   for await (const { line, result } of checkedLines(file, setup, options)) {
     lines++;
-    summary.add(result);
+    summary.add(result, { index: line.index });
     statistics.add(result);
     if (result.hash !== undefined) {
       const first = firstLineOf.get(result.hash);

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PROJECT_FILE_NAME, validateProjectSettings, type ProjectSettings } from '../../common/projectFile';
 import type { CheckContext } from '../checkLine';
+import { templateSetupFindings } from '../checks/templateProbe';
 import { isRuleCode, type LineFinding, type RuleSetting } from '../rules';
 import { loadExampleContext } from './exampleContext';
 import { resolveModelReference } from './hubCache';
@@ -69,6 +70,7 @@ export function loadCheckSetup(datasetDir: string, flags: CheckFlags): CheckSetu
       message: `The model in ${model.dir} has no chat template (a base model?), so chat examples cannot be rendered: pick one with --template NAME (see \`sft-studio templates\`) or set "template" in ${PROJECT_FILE_NAME}`,
     });
   }
+  if (context.template) notes.push(...templateSetupFindings(context.template, context.tokenizer));
   const skipped = skippedChecksNote(!!context.template, !!context.tokenizer);
   if (skipped) notes.push(skipped);
 

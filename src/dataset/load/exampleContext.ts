@@ -38,12 +38,16 @@ export function loadExampleContext(request: ExampleContextRequest): LoadedExampl
     context.template = compiled;
   }
   if (model?.tokenizer) context.tokenizer = model.tokenizer;
+  if (model?.generationStopIds) context.generationStopIds = model.generationStopIds;
   return model ? { context, model } : { context };
 }
 
 function modelTemplate(model: ModelFolder): TemplateInfo | undefined {
   if (model.chatTemplate === undefined) return undefined;
-  const info: TemplateInfo = { name: `${path.basename(model.dir)} chat template`, source: model.chatTemplate, specialTokens: model.tokenizer?.specialTokens ?? [] };
+  // Named by its file, as the user would open it: relative to where they work when it is below.
+  const relative = path.relative(process.cwd(), model.chatTemplateFile!);
+  const name = relative.startsWith('..') || path.isAbsolute(relative) ? model.chatTemplateFile! : relative;
+  const info: TemplateInfo = { name, source: model.chatTemplate, specialTokens: model.tokenizer?.specialTokens ?? [] };
   if (model.bosToken !== undefined) info.bosToken = model.bosToken;
   if (model.eosToken !== undefined) info.eosToken = model.eosToken;
   return info;

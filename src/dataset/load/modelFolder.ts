@@ -13,9 +13,13 @@ export interface ModelFolder {
   dir: string;
   /** The model's own chat template, when it has one. */
   chatTemplate?: string;
+  /** The file the chat template was read from: `chat_template.jinja` or `tokenizer_config.json`. */
+  chatTemplateFile?: string;
   bosToken?: string;
   eosToken?: string;
   tokenizer?: TextTokenizer;
+  /** `eos_token_id` of generation_config.json (an id or a list), when the folder has one. */
+  generationStopIds?: number[];
 }
 
 const cache = new Map<string, ModelFolder>();
@@ -40,7 +44,10 @@ export function loadModelFolder(dir: string): ModelFolder {
   const config = fs.existsSync(configPath) ? readJsonObject(configPath) : {};
   const folder: ModelFolder = { dir: resolved };
   const template = fs.existsSync(templatePath) ? fs.readFileSync(templatePath, 'utf8') : pickChatTemplate(config['chat_template'], configPath);
-  if (template !== undefined) folder.chatTemplate = template;
+  if (template !== undefined) {
+    folder.chatTemplate = template;
+    folder.chatTemplateFile = fs.existsSync(templatePath) ? templatePath : configPath;
+  }
   const bos = specialTokenText(config['bos_token']);
   const eos = specialTokenText(config['eos_token']);
   if (bos !== undefined) folder.bosToken = bos;
@@ -52,6 +59,12 @@ export function loadModelFolder(dir: string): ModelFolder {
       if (error instanceof SetupError) throw error;
       throw new SetupError(`Cannot load the tokenizer in ${tokenizerPath}: ${errorMessage(error)}`);
     }
+  }
+  const generationConfig = path.join(resolved, 'generation_config.json');
+  if (fs.existsSync(generationConfig)) {
+    const ids = readJsonObject(generationConfig)['eos_token_id'];
+    const list = (Array.isArray(ids) ? ids : [ids]).filter((id): id is number => Number.isInteger(id));
+    if (list.length > 0) folder.generationStopIds = list;
   }
   cache.set(resolved, folder);
   return folder;
