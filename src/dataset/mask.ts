@@ -77,61 +77,91 @@ function renderConversation(messages: readonly ChatMessage[], tools: readonly un
   const text = render(messages.length, false);
   if (text === undefined) return { text: '', spans: [], contentAt: [], findings };
   const endMarkers = endOfTurnMarkers(template);
+  const contentAt = locateContents(messages, text);
   const spans: TrainedSpan[] = [];
-  const contentAt: RenderedExample['contentAt'] = [];
-  let searchFrom = 0;
 
   messages.forEach((message, index) => {
-    const contentStart = message.content.length > 0 ? text.indexOf(message.content, searchFrom) : -1;
-    if (contentStart >= 0) contentAt.push({ message: index, start: contentStart, end: contentStart + message.content.length });
-    if (!message.trained) {
-      if (contentStart >= 0) searchFrom = contentStart + message.content.length;
-      return;
-    }
+    if (!message.trained) return;
     const prompt = index === 0 ? '' : render(index, true);
     if (prompt === undefined) return;
     const isLast = index === messages.length - 1;
     const alone = isLast ? text : render(index + 1, false);
     if (alone === undefined) return;
-    if (!text.startsWith(prompt)) {
-      findings.push({
-        code: 'template/history-rewritten', ...message.contentSpan,
-        message: 'The template renders the conversation before this reply differently once later turns follow, so its trained span cannot be located; it is not counted as trained',
-      });
-      return;
-    }
-    const start = prompt.length;
-    // How much of this turn, rendered on its own, the whole conversation really contains.
-    const limit = commonPrefixLength(alone, text);
-    const rewritten = limit < alone.length && !isLast && limit <= start + message.content.length;
     const trimmed = message.content.trim();
+    const previousEnd = spans.length > 0 ? spans[spans.length - 1]!.end : 0;
+    // Where the reply starts: after its prompt when the prompt renders the same in the whole
+    // conversation; otherwise (a template that moves the system prompt to the last user turn)
+    // where its own text is found.
+    let start: number;
+    if (text.startsWith(prompt)) {
+      start = prompt.length;
+    } else {
+      const found = trimmed.length > 0 ? text.indexOf(trimmed, previousEnd) : -1;
+      if (found < 0) {
+        findings.push({
+          code: 'template/history-rewritten', ...message.contentSpan,
+          message: 'The template renders the conversation before this reply differently once later turns follow, so its trained span cannot be located; it is not counted as trained',
+        });
+        return;
+      }
+      start = found;
+    }
+    // Where the turn can end: where it ends when rendered as the last turn, if the whole
+    // conversation renders it the same way; else before the next message's text.
+    const intact = commonPrefixLength(alone, text) === alone.length;
+    const limit = intact ? alone.length : nextContentStart(contentAt, index, start) ?? text.length;
     const found = trimmed.length > 0 ? text.indexOf(trimmed, start) : -1;
-    const scanFrom = found >= 0 && (rewritten || found < limit) ? found + trimmed.length : start;
-    const marker = findFirst(text, endMarkers, scanFrom, rewritten ? text.length : limit);
-    if (rewritten) reportRewrittenHistory(message, text, start, marker?.end ?? text.length, findings);
+    const contentKept = found >= 0 && found + trimmed.length <= limit;
+    const marker = findFirst(text, endMarkers, contentKept ? found + trimmed.length : start, limit);
+    if (!intact) reportRewrittenHistory(message, text.slice(start, marker?.end ?? limit), contentKept || trimmed.length === 0, findings);
     if (marker) {
       spans.push({ start, end: marker.end, message: index });
     } else {
       spans.push({ start, end: trimEnd(text, start, Math.max(start, limit)), message: index });
+      // A template that closes turns with eos_token cannot be judged while eos_token is unknown
+      // (a built-in template checked without a tokenizer): the skipped-checks note says so.
+      if (!template.info.eosToken && /\beos_token\b/.test(template.info.source)) return;
       findings.push({
         code: 'mask/eos-untrained', ...message.contentSpan,
         message: `No end-of-turn token (${endMarkers.slice(0, 3).join(', ') || 'eos_token'}) follows this reply in the rendered text, so the model never learns to stop: use a template that closes every assistant turn`,
       });
     }
-    searchFrom = Math.max(searchFrom, spans[spans.length - 1]!.end);
   });
   return { text, spans, contentAt, findings };
 }
 
-function reportRewrittenHistory(message: ChatMessage, text: string, start: number, end: number, findings: LineFinding[]): void {
+/** Where each message's content sits in the rendered text, found in order. */
+function locateContents(messages: readonly ChatMessage[], text: string): RenderedExample['contentAt'] {
+  const contentAt: RenderedExample['contentAt'] = [];
+  let searchFrom = 0;
+  messages.forEach((message, index) => {
+    const at = message.content.length > 0 ? text.indexOf(message.content, searchFrom) : -1;
+    if (at < 0) return;
+    contentAt.push({ message: index, start: at, end: at + message.content.length });
+    searchFrom = at + message.content.length;
+  });
+  return contentAt;
+}
+
+/** The start of the first later message's content after `from`: a turn cannot run past it. */
+function nextContentStart(contentAt: RenderedExample['contentAt'], index: number, from: number): number | undefined {
+  return contentAt.find((c) => c.message > index && c.start >= from)?.start;
+}
+
+/**
+ * A turn rendered differently once later turns follow: say so only when what is trained differs
+ * from what was written (reasoning dropped, or the reply's text changed), not for markup alone
+ * (Qwen3 writes an empty think block only in the last turn).
+ */
+function reportRewrittenHistory(message: ChatMessage, trainedText: string, contentKept: boolean, findings: LineFinding[]): void {
   const reasoning = /<think>([\s\S]*?)<\/think>/.exec(message.content)?.[1]?.trim()
     ?? (typeof message.value['reasoning_content'] === 'string' ? message.value['reasoning_content'].trim() : '');
-  if (reasoning && !text.slice(start, end).includes(reasoning)) {
+  if (reasoning && !trainedText.includes(reasoning)) {
     findings.push({
       code: 'template/reasoning-dropped', ...message.contentSpan,
       message: 'The template drops the <think> reasoning of this reply because later turns follow, so that reasoning is not trained; split the conversation into one example per reply to train it',
     });
-  } else {
+  } else if (!contentKept) {
     findings.push({
       code: 'template/history-rewritten', ...message.contentSpan,
       message: 'The template renders this reply differently once later turns follow; what is trained is the later rendering, not the text written here',
@@ -151,7 +181,8 @@ export function endOfTurnMarkers(template: ChatTemplate): string[] {
   if (cached) return cached;
   const { bosToken, eosToken, specialTokens } = template.info;
   const markers = specialTokens.filter((t) => t !== bosToken && /end|eot|eom|<\/s>|eos/i.test(t) && !/header/i.test(t));
-  if (eosToken && eosToken !== bosToken) markers.unshift(eosToken);
+  // Granite's eos_token is also its bos_token; after a reply it can only be the end.
+  if (eosToken) markers.unshift(eosToken);
   const unique = [...new Set(markers)];
   markerCache.set(template, unique);
   return unique;

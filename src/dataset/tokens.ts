@@ -44,6 +44,7 @@ export class TextTokenizer {
   readonly addsBos: boolean;
 
   constructor(files: TokenizerFiles) {
+    files = { ...files, tokenizerJson: withConfigAddedTokens(files.tokenizerJson, files.tokenizerConfig) };
     this.tokenizer = new Tokenizer(files.tokenizerJson, files.tokenizerConfig);
     this.mode = JSON.stringify(files.tokenizerJson['decoder'] ?? null).includes('"ByteLevel"') ? 'byte-level' : 'metaspace';
     const special: string[] = [];
@@ -151,6 +152,31 @@ export class TextTokenizer {
     }
     return { offsets, approximate };
   }
+}
+
+/**
+ * Adds the tokens of `added_tokens_decoder` in tokenizer_config.json that tokenizer.json does not
+ * list, as transformers does when it loads a tokenizer: InternLM2 declares `<|im_start|>` and
+ * `<|im_end|>` only there, and without them its chat markers would be split into pieces.
+ */
+function withConfigAddedTokens(tokenizerJson: Record<string, unknown>, config: Record<string, unknown>): Record<string, unknown> {
+  const decoder = config['added_tokens_decoder'];
+  if (!decoder || typeof decoder !== 'object') return tokenizerJson;
+  const listed = Array.isArray(tokenizerJson['added_tokens']) ? tokenizerJson['added_tokens'] as Array<{ id?: unknown }> : [];
+  const known = new Set(listed.map((t) => t.id));
+  const extra: Array<Record<string, unknown>> = [];
+  for (const [key, value] of Object.entries(decoder as Record<string, unknown>)) {
+    const id = Number(key);
+    const token = value as { content?: unknown } | null;
+    if (!Number.isInteger(id) || known.has(id) || typeof token?.content !== 'string') continue;
+    const flags = value as Record<string, unknown>;
+    extra.push({
+      id, content: token.content, special: flags['special'] === true,
+      single_word: flags['single_word'] === true, lstrip: flags['lstrip'] === true, rstrip: flags['rstrip'] === true,
+      normalized: flags['normalized'] === true,
+    });
+  }
+  return extra.length === 0 ? tokenizerJson : { ...tokenizerJson, added_tokens: [...listed, ...extra] };
 }
 
 function tokenText(value: unknown): string | undefined {

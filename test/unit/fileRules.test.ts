@@ -102,7 +102,7 @@ test('double BOS only where it happens: text records that start with BOS under a
 });
 
 test('an empty file is a file-level error; a file with one example is not', () => {
-  const fileLevel = (lines: string[] | object[]): string[] => documentFor({}, lines).fileFindings().map((f) => f.code).filter((c) => c !== 'checks/skipped');
+  const fileLevel = (lines: ReadonlyArray<string | object>): string[] => documentFor({}, lines).fileFindings().map((f) => f.code).filter((c) => c !== 'checks/skipped');
   assert.deepEqual(fileLevel(['']), ['file/empty']);
   assert.deepEqual(fileLevel(['', '  ', '']), ['file/empty']);
   assert.deepEqual(fileLevel([SIMPLE, '']), []);
