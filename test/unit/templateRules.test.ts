@@ -2,7 +2,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkLine, type CheckContext } from '../../src/dataset/checkLine';
-import { DatasetDocument } from '../../src/dataset/datasetDocument';
 import { parseJson } from '../../src/dataset/json/parseJson';
 import { markTrainedTokens, renderExample } from '../../src/dataset/mask';
 import { interpretRecord } from '../../src/dataset/records';
