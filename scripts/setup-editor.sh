@@ -3,6 +3,7 @@
 # Debian's Chromium and build tools, and code-server (the real VS Code workbench, from npm) in
 # .cache/code-server. Safe to run again: it skips what is already there.
 set -euo pipefail
+source "$(dirname "$0")/lib/apt.sh"
 cd "$(dirname "$0")/.."
 
 CODE_SERVER_VERSION=4.100.3 # VS Code 1.100.3, the newest code-server that builds with Node 20
@@ -14,9 +15,8 @@ for package in "${APT_PACKAGES[@]}"; do
 done
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "Installing Debian packages: ${missing[*]}"
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt_get update
+  apt_get install -y --no-install-recommends "${missing[@]}"
 fi
 
 target=.cache/code-server

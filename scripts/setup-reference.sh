@@ -4,12 +4,12 @@
 # - llama.cpp through node-llama-cpp 3.21.1 with its prebuilt CPU binary only, into
 #   .cache/llama-cpp (kept out of package.json: its GPU variants weigh about 700 MB).
 set -euo pipefail
+source "$(dirname "$0")/lib/apt.sh"
 cd "$(dirname "$0")/.."
 if ! /usr/bin/python3 -c 'import torch, numpy' 2>/dev/null; then
   echo "Installing Debian's python3-torch and python3-numpy"
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3-torch python3-numpy >/dev/null
+  apt_get update
+  apt_get install -y --no-install-recommends python3-torch python3-numpy
 fi
 LLAMA_CPP_VERSION=3.21.1
 target=.cache/llama-cpp

@@ -4,6 +4,7 @@
 # own Mesa is too old for this Dawn). The tests use it to prove the WebGPU path gives the same
 # numbers as WASM. Safe to run again.
 set -euo pipefail
+source "$(dirname "$0")/lib/apt.sh"
 if ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1 && dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null | grep -q '^25\.'; then
   exit 0
 fi
@@ -14,5 +15,5 @@ if ! grep -rqs "bookworm-backports" /etc/apt/sources.list /etc/apt/sources.list.
     | $SUDO tee /etc/apt/sources.list.d/bookworm-backports.sources >/dev/null
 fi
 echo "Installing Mesa's software Vulkan driver from bookworm-backports"
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends -t bookworm-backports mesa-vulkan-drivers libvulkan1 >/dev/null
+apt_get update
+apt_get install -y --no-install-recommends -t bookworm-backports mesa-vulkan-drivers libvulkan1

@@ -4,6 +4,8 @@ export interface CliIo {
   stderr(text: string): void;
   stderrIsTerminal: boolean;
   stdoutIsTerminal: boolean;
+  /** Read by `check -`. */
+  stdin: NodeJS.ReadableStream;
 }
 
 export const processIo: CliIo = {
@@ -11,4 +13,7 @@ export const processIo: CliIo = {
   stderr: (text) => void process.stderr.write(text),
   stderrIsTerminal: process.stderr.isTTY === true,
   stdoutIsTerminal: process.stdout.isTTY === true,
+  get stdin() {
+    return process.stdin;
+  },
 };

@@ -9,24 +9,26 @@ import { UsageError } from './args';
 import { runCheck } from './commands/check';
 import { runConvert } from './commands/convert';
 import { runRender } from './commands/render';
+import { runRules } from './commands/rules';
 import { runTemplates } from './commands/templates';
 import { processIo, type CliIo } from './io';
 
-const HELP = `sft-studio: check and prepare supervised fine-tuning datasets (.sft.jsonl)
+const HELP = `sft-studio: check supervised fine-tuning datasets (.sft.jsonl) and train LoRA adapters on them
 
 Usage:
   sft-studio check FILE... [--model DIR] [--template NAME] [--max-length N]
                    [--format text|json] [--stats] [--ignore CODE]... [--jobs N]
       Check every line against the record formats, the chat template and the tokenizer.
-      Exit 1 when any error is found. With --format json --stats the output is
-      {"findings": [...], "stats": [...]}, else a JSON array of findings.
-      Files over 2 MB are checked on 2 worker threads unless --jobs says otherwise.
+      FILE may be a folder (every .sft.jsonl below it) or - (standard input).
+      Exit 0 when no error is found, 1 when one is, 2 on a usage or setup problem.
   sft-studio render FILE --line N [--model DIR] [--template NAME] [--format text|json]
       Show one example as training sees it, with the trained tokens marked.
   sft-studio convert FILE --out NEW_FILE [--force]
       Rewrite ShareGPT and Alpaca lines as {"messages": [...]}; other lines are copied unchanged.
   sft-studio templates [--format text|json]
       List the built-in chat templates.
+  sft-studio rules [--format text|json]
+      List the rule codes of check, with their default severity and what each finds.
   sft-studio train [CONFIG] [--set section.key=value]... [--output-dir DIR] [--backend B]
                    [--resume RUN_DIR] [--events stdout]
       Train a LoRA / QLoRA adapter as CONFIG (default: sft-studio.json here or above) says.
@@ -43,10 +45,21 @@ Usage:
   sft-studio export-gguf --model DIR --out FILE.gguf [--adapter DIR] [--dtype f32|f16] [--force]
       Write the model (with an adapter merged in) as GGUF for llama.cpp, Ollama and LM Studio.
 
---backend        auto (default), wasm, webgpu, tensorflow or cpu
+Options:
+  --model DIR       a Hugging Face model folder (tokenizer.json, tokenizer_config.json), or a
+                    hub id found in the local Hugging Face cache
+  --template NAME   a built-in template name (see \`sft-studio templates\`) or a path to a
+                    .jinja file; overrides the model's own
+  --max-length N    examples longer than N tokens are truncated, as training does (default 1024)
+  --format F        text (default) or json: an array of findings with 1-based lines and UTF-16
+                    columns; with --stats, {"findings": [...], "stats": [...]}
+  --stats           also print statistics: examples by format, tokens, lengths, the share over
+                    max_length
+  --ignore CODE     switch a rule off for this run (see \`sft-studio rules\`); may be repeated
+  --jobs N          check on N worker threads (default: 2 for files over 2 MB, else 1)
+  --force           let convert replace an existing --out file
+  --backend B       auto (default), wasm, webgpu, tensorflow or cpu
 
---model DIR      a Hugging Face model folder (tokenizer.json, tokenizer_config.json)
---template NAME  a built-in template name, or a path to a .jinja file; overrides the model's
 Settings can also come from sft-studio.json in the dataset's folder or above; flags win.
 `;
 
@@ -58,6 +71,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       case 'render': return await runRender(rest, io);
       case 'convert': return await runConvert(rest, io);
       case 'templates': return runTemplates(rest, io);
+      case 'rules': return runRules(rest, io);
       case 'train': return await trainerCommands().runTrain(rest, io);
       case 'merge': return trainerCommands().runMerge(rest, io);
       case 'generate': return await trainerCommands().runGenerate(rest, io);
@@ -70,7 +84,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
         io.stdout(HELP);
         return command === undefined ? 2 : 0;
       default:
-        throw new UsageError(`Unknown command "${command}": use check, render, convert, templates, train, merge, generate, forward or export-gguf (see sft-studio --help)`);
+        throw new UsageError(`Unknown command "${command}": use check, render, convert, templates, rules, train, merge, generate, forward or export-gguf (see sft-studio --help)`);
     }
   } catch (error) {
     if (isUserError(error)) {

@@ -81,6 +81,7 @@ export function formatStatistics(stats: DatasetStatistics): string {
     return lines.join('\n');
   }
   lines.push(
+    `tokenized: ${stats.tokenizedExamples} of ${stats.examples} examples${stats.tokenizedExamples < stats.examples ? ' (the others could not be rendered: see their findings)' : ''}`,
     `tokens: ${stats.tokens} (mean ${stats.meanTokens.toFixed(1)}, max ${stats.maxTokens}); trained tokens: ${stats.trainedTokens} (${percent(stats.trainedTokens / Math.max(1, stats.tokens))})`,
     `over max_length ${stats.maxLength}: ${stats.overMaxLength} (${percent(stats.overMaxLengthShare)})`,
     'length histogram (tokens):',

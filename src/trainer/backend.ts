@@ -39,6 +39,8 @@ type BackendSetup = (request: BackendRequest) => Promise<string | undefined>;
 
 const SETUPS: Record<BackendName, BackendSetup> = {
   async tensorflow() {
+    // TensorFlow's C++ start-up notes (CPU features, cuDNN versions) are not for the user.
+    process.env['TF_CPP_MIN_LOG_LEVEL'] ??= '2';
     for (const name of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
       try {
         optionalRequire(name);

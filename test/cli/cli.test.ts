@@ -128,7 +128,7 @@ test('templates lists the catalog by the names --template takes', () => {
   for (const name of ['llama3', 'llama3.1', 'mistral', 'qwen2.5', 'phi3', 'gemma2', 'smollm2']) assert.ok(names.includes(name), name);
 });
 
-test('invalid UTF-8 and binary data are findings on their lines, never a crash', () => {
+test('invalid UTF-8 and stray binary bytes are findings on their lines, never a crash', () => {
   const dir = workspace({});
   fs.writeFileSync(path.join(dir, 'bin.sft.jsonl'), Buffer.concat([Buffer.from(`${GOOD}\n{"text": "caf`), Buffer.from([0xe9, 0x22, 0x7d, 0x0a]), Buffer.from([0, 1, 2, 0xff, 0x0a]), Buffer.from(`${GOOD.replace('dog', 'cat')}\n`)]));
   const { code, stdout } = run(['check', 'bin.sft.jsonl', '--format', 'json'], dir);
@@ -171,4 +171,77 @@ test('a reader that stops early ends the command quietly, and short options are 
   const short = run(['check', '-v', path.join(dir, 'broken.sft.jsonl')]);
   assert.equal(short.code, 2);
   assert.match(short.stderr, /Unknown option -v: options are long \(--name\)/);
+});
+
+test('- reads standard input; a folder checks every .sft.jsonl file below it', () => {
+  const dir = workspace({ 'a.sft.jsonl': `${GOOD}\n`, 'sub/b.sft.jsonl': `${BAD_ROLE}\n`, 'sub/notes.jsonl': 'not checked\n', 'node_modules/x/c.sft.jsonl': 'skipped\n' });
+  const piped = spawnSync(process.execPath, [BIN, 'check', '-', '--format', 'json'], { cwd: dir, input: `${BAD_ROLE}\n`, encoding: 'utf8' });
+  assert.equal(piped.status, 1, piped.stderr);
+  const fromStdin = JSON.parse(piped.stdout) as Array<{ file: string; code: string }>;
+  assert.ok(fromStdin.some((f) => f.file === '<stdin>' && f.code === 'message/role-unknown'));
+  const folder = run(['check', '.', '--format', 'json'], dir);
+  assert.equal(folder.code, 1);
+  const files = [...new Set((JSON.parse(folder.stdout) as Array<{ file: string }>).map((f) => f.file))];
+  assert.deepEqual(files, ['a.sft.jsonl', path.join('sub', 'b.sft.jsonl')]);
+  const empty = workspace({ 'readme.txt': 'x' });
+  assert.match(run(['check', '.'], empty).stderr, /No \.sft\.jsonl file in the folder/);
+});
+
+test('a binary file is one finding; an empty file is an error; a BOM is noted and convert keeps it', () => {
+  const dir = workspace({ 'empty.sft.jsonl': '' });
+  fs.writeFileSync(path.join(dir, 'model.sft.jsonl'), Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(4000, 0), Buffer.from('\n\n\n')]));
+  const binary = run(['check', 'model.sft.jsonl', '--format', 'json'], dir);
+  assert.equal(binary.code, 1);
+  assert.deepEqual((JSON.parse(binary.stdout) as Array<{ code: string }>).map((f) => f.code), ['file/binary']);
+  const empty = run(['check', 'empty.sft.jsonl'], dir);
+  assert.equal(empty.code, 1);
+  assert.match(empty.stdout, /error file\/empty: The file holds no example/);
+  const sharegpt = '{"conversations": [{"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Hello"}]}';
+  fs.writeFileSync(path.join(dir, 'bom.jsonl'), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${sharegpt}\n{"text": "caf`), Buffer.from([0xe9]), Buffer.from('"}\n')]));
+  assert.match(run(['check', 'bom.jsonl'], dir).stdout, /bom\.jsonl:1:1: warning encoding\/bom: The file starts with a UTF-8 byte order mark/);
+  assert.equal(run(['convert', 'bom.jsonl', '--out', 'out.jsonl'], dir).code, 0);
+  const out = fs.readFileSync(path.join(dir, 'out.jsonl'));
+  assert.deepEqual([...out.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'the byte order mark is kept');
+  assert.ok(out.includes(Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x22])), 'bytes that are not UTF-8 are copied unchanged');
+  assert.match(out.toString('utf8'), /"messages"/);
+});
+
+test('--help names every option; rules lists every rule code; names that are close get "did you mean"', () => {
+  const help = run(['--help']).stdout;
+  for (const option of ['--model', '--template', '--max-length', '--format', '--stats', '--ignore', '--jobs', '--force', '--backend', '--set', '--resume']) assert.match(help, new RegExp(`${option}\\b`), option);
+  assert.match(help, /flags win\.\n$/);
+  const rules = run(['rules', '--format', 'json']);
+  assert.equal(rules.code, 0);
+  const listed = (JSON.parse(rules.stdout) as Array<{ code: string; severity: string; summary: string }>);
+  assert.ok(listed.length > 40);
+  assert.ok(listed.every((r) => r.summary.length > 0));
+  assert.match(run(['rules']).stdout, /^message\/role-unknown\s+error\s+a role trainers do not know$/m);
+  const dir = workspace({ 'a.sft.jsonl': `${GOOD}\n` });
+  assert.match(run(['check', 'a.sft.jsonl', '--template', 'llama-3'], dir).stderr, /Unknown template "llama-3": did you mean "llama3"\?/);
+});
+
+test('render prints findings as check does, in column order, and names the model\'s template by its file', () => {
+  const line = '{"messages": [{"role": "user", "content": "Hi", "mood": 1}, {"role": "assistant", "content": "a<|eot_id|>"}], "id": 3}';
+  const dir = workspace({ 'a.sft.jsonl': `${line}\n` });
+  const result = run(['render', 'a.sft.jsonl', '--line', '1', '--model', tokenizerFolder('llama3')], dir);
+  const printed = result.stderr.trim().split('\n');
+  assert.deepEqual(printed.map((l) => /^a\.sft\.jsonl:1:(\d+): (\w+) ([\w/-]+):/.exec(l)?.slice(1, 4).join(' ')), [
+    `${line.indexOf('"mood"') + 1} warning message/unknown-key`,
+    `${line.indexOf('<|eot_id|>') + 1} error message/control-token-trained`,
+    `${line.indexOf('"id"') + 1} info record/unknown-key`,
+  ]);
+  assert.match(result.stdout, /template: .*tokenizer-llama3[/\\]models[/\\]tokenizer_config\.json/);
+  const stats = run(['check', 'a.sft.jsonl', '--model', tokenizerFolder('llama3'), '--stats'], dir).stdout;
+  assert.match(stats, /tokenized: 1 of 1 examples\n/);
+});
+
+test('generate rejects an unknown role before loading a backend; a broken project file is shown by line and column', () => {
+  const generate = run(['generate', '--model', tokenizerFolder('llama3'), '--messages', '[{"role": "User", "content": "Hi"}]']);
+  assert.equal(generate.code, 2);
+  assert.match(generate.stderr, /unknown role "User": did you mean "user"\?/);
+  assert.doesNotMatch(generate.stderr, /backend/);
+  const dir = workspace({ 'sft-studio.json': '{\n  "template": "llama3",\n  "max_length": 12\n  "rules": {}\n}\n', 'a.sft.jsonl': `${GOOD}\n` });
+  const broken = run(['check', 'a.sft.jsonl'], dir);
+  assert.equal(broken.code, 2);
+  assert.match(broken.stderr, /sft-studio\.json:4:3: not valid JSON: Expected ',' or '}' after a property value/);
 });

@@ -4,13 +4,13 @@
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { loadCheckSetup, type CheckFlags } from '../../dataset/load/checkSetup';
 import { checkFile } from '../../dataset/load/checkFile';
 import { formatStatistics, type DatasetStatistics } from '../../dataset/stats';
 import { choiceFlag, flag, parseArgs, positiveIntFlag, UsageError, type FlagSpec } from '../args';
 import { formatTextFinding, toJsonFinding, type JsonFinding } from '../output';
 import type { CliIo } from '../io';
+import { resolveDatasetFiles, type DatasetFile } from '../datasetFiles';
 
 const CHECK_FLAGS: Record<string, FlagSpec> = {
   model: { value: true },
@@ -28,10 +28,7 @@ const PARALLEL_MIN_BYTES = 2_000_000;
 export async function runCheck(argv: readonly string[], io: CliIo): Promise<number> {
   const args = parseArgs(argv, CHECK_FLAGS);
   const format = choiceFlag(args, 'format', ['text', 'json'] as const, 'text');
-  if (args.positionals.length === 0) throw new UsageError('check needs at least one .sft.jsonl file: sft-studio check FILE...');
-  for (const file of args.positionals) {
-    if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new UsageError(`No such file: ${file}`);
-  }
+  if (args.positionals.length === 0) throw new UsageError('check needs at least one .sft.jsonl file, a folder, or - for standard input: sft-studio check FILE...');
   const flags: CheckFlags = { ignore: args.flags.get('ignore') ?? [] };
   const model = flag(args, 'model');
   const template = flag(args, 'template');
@@ -41,9 +38,18 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
   if (template !== undefined) flags.template = template;
   if (maxLength !== undefined) flags.maxLength = maxLength;
 
+  const { files, cleanup } = await resolveDatasetFiles(args.positionals, io.stdin);
+  try {
+    return await checkFiles(files, flags, { format, withStats: args.flags.has('stats'), jobs: jobsFlag }, io);
+  } finally {
+    cleanup();
+  }
+}
+
+async function checkFiles(files: readonly DatasetFile[], flags: CheckFlags, options: { format: 'text' | 'json'; withStats: boolean; jobs: number | undefined }, io: CliIo): Promise<number> {
+  const { format, withStats } = options;
   // Every setup is loaded before any output, so a setup problem never leaves half a JSON document.
-  const setups = args.positionals.map((file) => loadCheckSetup(path.dirname(path.resolve(file)), flags));
-  const withStats = args.flags.has('stats');
+  const setups = files.map((file) => loadCheckSetup(file.projectDir, flags));
   // JSON streams element by element so memory stays bounded on large files. With --stats the
   // output is an object holding the findings array and the statistics.
   let jsonCount = 0;
@@ -51,25 +57,25 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
   if (format === 'json') io.stdout(withStats ? '{"findings": [\n' : '[\n');
   const statistics: Array<{ file: string; stats: DatasetStatistics }> = [];
   let errors = 0;
-  for (const [index, file] of args.positionals.entries()) {
+  for (const [index, { path: file, shown, projectDir }] of files.entries()) {
     const setup = setups[index]!;
-    const jobs = jobsFlag ?? (fs.statSync(file).size >= PARALLEL_MIN_BYTES ? Math.min(2, os.availableParallelism()) : 1);
+    const jobs = options.jobs ?? (fs.statSync(file).size >= PARALLEL_MIN_BYTES ? Math.min(2, os.availableParallelism()) : 1);
     const progress = io.stderrIsTerminal
-      ? (bytes: number, lines: number) => io.stderr(`\r${file}: ${lines} lines, ${(bytes / 1e6).toFixed(1)} MB checked`)
+      ? (bytes: number, lines: number) => io.stderr(`\r${shown}: ${lines} lines, ${(bytes / 1e6).toFixed(1)} MB checked`)
       : undefined;
     const result = await checkFile(file, setup, {
       onFinding(finding) {
         if (finding.severity === 'error') errors++;
-        if (format === 'json') writeJson(toJsonFinding(file, finding));
-        else io.stdout(`${formatTextFinding(file, finding)}\n`);
+        if (format === 'json') writeJson(toJsonFinding(shown, finding));
+        else io.stdout(`${formatTextFinding(shown, finding)}\n`);
       },
       ...(progress ? { onProgress: progress } : {}),
-    }, { jobs, setupSource: { datasetDir: path.dirname(path.resolve(file)), flags } });
+    }, { jobs, setupSource: { datasetDir: projectDir, flags } });
     if (progress) io.stderr('\r\x1b[K');
     if (withStats) {
       const stats = result.statistics.summary();
-      statistics.push({ file, stats });
-      if (format === 'text') io.stdout(`\n${file}\n${formatStatistics(stats)}\n`);
+      statistics.push({ file: shown, stats });
+      if (format === 'text') io.stdout(`\n${shown}\n${formatStatistics(stats)}\n`);
     }
   }
   if (format === 'json') io.stdout(withStats ? `\n], "stats": ${JSON.stringify(statistics)}}\n` : '\n]\n');

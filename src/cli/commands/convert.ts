@@ -31,8 +31,11 @@ export async function runConvert(argv: readonly string[], io: CliIo): Promise<nu
       if (result.kind === 'converted') counts[result.from]++;
       else counts[result.kind]++;
       if (result.kind === 'failed') failedLines.push(line.index + 1);
-      const text = result.kind === 'converted' ? result.text : line.text;
-      if (!sink.write(`${first ? '' : eol}${text}`)) await new Promise<void>((resolve) => sink.once('drain', () => resolve()));
+      // Unchanged lines go out as they came in: the byte order mark and bytes that are not UTF-8 too.
+      const prefix = first ? (line.bom ? '\ufeff' : '') : eol;
+      const body = result.kind === 'converted' ? result.text : line.rawBytes ? Buffer.from(line.rawBytes) : line.text;
+      const chunk = typeof body === 'string' ? prefix + body : Buffer.concat([Buffer.from(prefix), body]);
+      if (!sink.write(chunk)) await new Promise<void>((resolve) => sink.once('drain', () => resolve()));
       first = false;
     }
     if (endsWithNewline) sink.write(eol);

@@ -11,6 +11,8 @@ import { adapterTemplateFile } from '../../trainer/peftAdapter';
 import { loadPromptContext, preparePrompt, type PromptInput } from '../../trainer/prompt';
 import { choiceFlag, flag, parseArgs, positiveIntFlag, UsageError } from '../args';
 import type { CliIo } from '../io';
+import { didYouMean } from '../../common/didYouMean';
+import { KNOWN_ROLES } from '../../dataset/checks/messageRules';
 
 export async function runGenerate(argv: readonly string[], io: CliIo): Promise<number> {
   const args = parseArgs(argv, {
@@ -68,6 +70,12 @@ function promptInput(prompt: string | undefined, messages: string | undefined): 
   }
   if (!Array.isArray(parsed) || !parsed.every((m) => m && typeof m === 'object' && typeof (m as { role?: unknown }).role === 'string')) {
     throw new UsageError('--messages must be a JSON list of {"role": ..., "content": ...} objects');
+  }
+  // Checked here, before a backend or any weight is loaded.
+  for (const { role } of parsed as Array<{ role: string }>) {
+    if (KNOWN_ROLES.includes(role)) continue;
+    const hint = didYouMean(role, KNOWN_ROLES);
+    throw new UsageError(`--messages: unknown role ${JSON.stringify(role)}: ${hint ? `did you mean ${JSON.stringify(hint)}?` : `use one of ${KNOWN_ROLES.join(', ')}`}`);
   }
   return { messages: parsed as Array<Record<string, unknown>> };
 }

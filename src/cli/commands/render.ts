@@ -7,11 +7,14 @@ import * as path from 'node:path';
 import { parseJson } from '../../dataset/json/parseJson';
 import { loadCheckSetup, type CheckFlags } from '../../dataset/load/checkSetup';
 import { readLines } from '../../dataset/load/lineReader';
+import { checkLine } from '../../dataset/checkLine';
 import { prepareRecord, renderRecord } from '../../dataset/example';
 import type { RenderedExample } from '../../dataset/mask';
 import { interpretRecord } from '../../dataset/records';
 import { choiceFlag, flag, parseArgs, positiveIntFlag, UsageError, type FlagSpec } from '../args';
 import type { CliIo } from '../io';
+import { formatTextFinding } from '../output';
+import { resolveFinding, type Finding, type LineFinding } from '../../dataset/rules';
 
 const RENDER_FLAGS: Record<string, FlagSpec> = {
   line: { value: true },
@@ -42,21 +45,26 @@ export async function runRender(argv: readonly string[], io: CliIo): Promise<num
 
   const text = await readLine(file, lineNumber - 1);
   if (text === undefined) throw new UsageError(`${file} has fewer than ${lineNumber} lines`);
+  // Findings are printed as `check` prints them: with their severity, in column order.
+  const report = (findings: readonly LineFinding[]): void => {
+    const resolved = findings.map((f) => resolveFinding(f, lineNumber - 1, setup.overrides)).filter((f): f is Finding => f !== undefined);
+    for (const finding of resolved.sort((a, b) => a.start - b.start)) io.stderr(`${formatTextFinding(file, finding)}\n`);
+  };
   const parsed = parseJson(text);
   if (!parsed.ok) {
-    io.stderr(`${file}:${lineNumber}:${parsed.error.start + 1}: error ${parsed.error.code}: ${parsed.error.message}\n`);
+    report([parsed.error]);
     return 1;
   }
   const { record, findings } = interpretRecord(parsed.value);
   if (!record) {
-    for (const f of findings) io.stderr(`${file}:${lineNumber}:${f.start + 1}: ${f.code}: ${f.message}\n`);
+    report(findings);
     return 1;
   }
   const { template: chatTemplate, tokenizer } = setup.context;
   const prepared = tokenizer ? prepareRecord(record, setup.context) : undefined;
   const rendered = prepared ? prepared.rendered : renderRecord(record, setup.context);
   if (!rendered) throw new UsageError('Rendering a chat example needs a chat template: pass --template NAME or --model DIR, or set them in sft-studio.json');
-  for (const f of prepared ? prepared.findings : rendered.findings) io.stderr(`${file}:${lineNumber}:${f.start + 1}: ${f.code}: ${f.message}\n`);
+  report(checkLine(text, setup.context).findings);
   if (rendered.text.length === 0) return 1;
 
   // The tokens exactly as the trainer receives them: truncated at max_length.

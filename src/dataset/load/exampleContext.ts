@@ -8,7 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ExampleContext } from '../example';
 import { ChatTemplate, type TemplateInfo } from '../template';
-import { findCatalogTemplate } from '../templateCatalog';
+import { catalogEntries, findCatalogTemplate } from '../templateCatalog';
+import { didYouMean } from '../../common/didYouMean';
 import { loadModelFolder, type ModelFolder } from './modelFolder';
 import { SetupError } from './setupError';
 
@@ -63,7 +64,9 @@ function namedTemplate(name: string, baseDir: string, model: ModelFolder | undef
     const file = path.resolve(baseDir, name);
     if (/\.(jinja2?|j2)$/i.test(name) && !fs.existsSync(file)) throw new SetupError(`Template file ${file} does not exist`);
     if (!/\.(jinja2?|j2)$/i.test(name)) {
-      throw new SetupError(`Unknown template "${name}": run \`sft-studio templates\` for the names, or pass a path to a .jinja file`);
+      const hint = didYouMean(name, catalogEntries().map((e) => e.name)) ?? didYouMean(name.replace(/[-_ ]/g, ''), catalogEntries().map((e) => e.name));
+      const names = '`sft-studio templates` lists the names; a path to a .jinja file works too';
+      throw new SetupError(`Unknown template "${name}": ${hint ? `did you mean "${hint}"? ${names}` : names}`);
     }
     info = { name: path.basename(file), source: fs.readFileSync(file, 'utf8'), specialTokens: [] };
   }

@@ -12,6 +12,10 @@ export interface FileLine {
   invalidUtf8At?: number;
   /** Bytes read so far, for progress. */
   bytesRead: number;
+  /** The file starts with a UTF-8 byte order mark (line 0 only); `text` does not hold it. */
+  bom?: true;
+  /** The line's bytes, kept when they are not valid UTF-8 so they can be copied unchanged. */
+  rawBytes?: Uint8Array;
 }
 
 const strictDecoder = new TextDecoder('utf-8', { fatal: true });
@@ -43,13 +47,16 @@ function decodeLine(bytes: Buffer, index: number, bytesRead: number): FileLine {
   let start = 0;
   if (index === 0 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) start = 3; // BOM
   const body = bytes.subarray(start, end);
+  let line: FileLine;
   try {
-    return { index, text: strictDecoder.decode(body), bytesRead };
+    line = { index, text: strictDecoder.decode(body), bytesRead };
   } catch {
     const text = lenientDecoder.decode(body);
     const badByte = firstInvalidUtf8Byte(body);
-    return { index, text, invalidUtf8At: lenientDecoder.decode(body.subarray(0, badByte)).length, bytesRead };
+    line = { index, text, invalidUtf8At: lenientDecoder.decode(body.subarray(0, badByte)).length, bytesRead, rawBytes: Uint8Array.from(body) };
   }
+  if (start === 3) line.bom = true;
+  return line;
 }
 
 /** Index of the first byte that starts an invalid UTF-8 sequence. */

@@ -6,6 +6,7 @@
 import { errorMessage } from '../../common/errors';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseJson } from '../json/parseJson';
 import { TextTokenizer } from '../tokens';
 import { SetupError } from './setupError';
 
@@ -97,11 +98,17 @@ export function readJsonObject(file: string): Record<string, unknown> {
   } catch (error) {
     throw new SetupError(`Cannot read ${file}: ${errorMessage(error)}`);
   }
+  // Editors on Windows may save a byte order mark; JSON readers skip it.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new SetupError(`${file} is not valid JSON (${errorMessage(error)}): fix or replace the file`);
+    // Our own parser says where, as line and column, in words a person can act on.
+    const parsed = parseJson(text);
+    if (parsed.ok) throw new SetupError(`${file} is not valid JSON (${errorMessage(error)}): fix or replace the file`);
+    const before = text.slice(0, parsed.error.start).split('\n');
+    throw new SetupError(`${file}:${before.length}:${before[before.length - 1]!.length + 1}: not valid JSON: ${parsed.error.message}`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new SetupError(`${file} must hold a JSON object`);
   return value as Record<string, unknown>;
