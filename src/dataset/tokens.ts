@@ -58,8 +58,8 @@ export class TextTokenizer {
       }
     }
     this.specialTokens = special;
-    this.bosToken = tokenText(files.tokenizerConfig['bos_token']);
-    this.eosToken = tokenText(files.tokenizerConfig['eos_token']);
+    this.bosToken = specialTokenText(files.tokenizerConfig['bos_token']);
+    this.eosToken = specialTokenText(files.tokenizerConfig['eos_token']);
     this.bosId = this.bosToken === undefined ? undefined : this.tokenizer.token_to_id(this.bosToken);
     this.addsBos = this.detectAddedBos();
   }
@@ -179,7 +179,8 @@ function withConfigAddedTokens(tokenizerJson: Record<string, unknown>, config: R
   return extra.length === 0 ? tokenizerJson : { ...tokenizerJson, added_tokens: [...listed, ...extra] };
 }
 
-function tokenText(value: unknown): string | undefined {
+/** A special token's text in tokenizer_config.json: a string, or an AddedToken object with `content`. */
+export function specialTokenText(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   if (value && typeof value === 'object' && typeof (value as { content?: unknown }).content === 'string') {
     return (value as { content: string }).content;

@@ -1,5 +1,5 @@
 /** Shared trainer-test helpers: tiny models in a temp folder, the backend, the PyTorch reference. */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -32,6 +32,11 @@ export function tinyModel(options: TinyModelOptions): string {
 /** Debian's python3 with python3-torch (scripts/setup-reference.sh installs it). */
 export const REFERENCE_PYTHON = '/usr/bin/python3';
 
+/** Why the PyTorch reference cannot run on this machine, or false when it can: tests that need it skip with this. */
+export const REFERENCE_MISSING: string | false = spawnSync(REFERENCE_PYTHON, ['-c', 'import importlib.util as u, sys; sys.exit(0 if u.find_spec("torch") and u.find_spec("numpy") else 1)']).status === 0
+  ? false
+  : `the PyTorch reference (${REFERENCE_PYTHON} with torch and numpy) is not installed: run scripts/setup-reference.sh`;
+
 export interface ReferenceResult {
   logprobs: number[][];
   greedy: number[];
@@ -47,9 +52,23 @@ export function reference(modelDir: string, ids: readonly number[], greedySteps 
 
 /** Log-probabilities of every next token, from our model, as plain arrays. */
 export async function logprobsOf(model: LlamaModel, ids: readonly number[]): Promise<number[][]> {
-  const logits = model.forward([ids]);
+  return logprobsOfForward(model, ids);
+}
+
+/** Log-softmax of each row of logits, in float64. */
+export function logSoftmaxRows(logits: readonly (readonly number[])[]): number[][] {
+  return logits.map((row) => {
+    const max = Math.max(...row);
+    const logSumExp = max + Math.log(row.reduce((sum, v) => sum + Math.exp(v - max), 0));
+    return row.map((v) => v - logSumExp);
+  });
+}
+
+/** Log-probabilities of every next token for one forward pass, with an optional KV cache. */
+export function logprobsOfForward(model: LlamaModel, ids: readonly number[], cache?: Parameters<LlamaModel['forward']>[1]): number[][] {
+  const logits = model.forward([ids], cache);
   const logprobs = tf.tidy(() => tf.logSoftmax(logits));
-  const rows = ((await logprobs.array()) as number[][][])[0]!;
+  const rows = (logprobs.arraySync() as number[][][])[0]!;
   logits.dispose();
   logprobs.dispose();
   return rows;

@@ -16,8 +16,24 @@ test('FrozenLinear: y = x W^T + b, and its gradient dy W needs no transposed mat
   const x = tf.tensor2d([[1, 0, -1], [2, 1, 0]]); // (N 2, in 3)
   assert.deepEqual(linear.apply(x).arraySync(), [[-1.5, -3], [4.5, 12]]);
   const dy = tf.tensor2d([[1, 2], [3, -1]]);
-  const dx = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(linear.apply(input as tf.Tensor2D), dy)))(x);
+  // Every kernel the forward and backward pass runs, with its attributes.
+  const engine = tf.engine();
+  const runKernel = engine.runKernel.bind(engine);
+  const kernels: Array<{ name: string; attrs: Record<string, unknown> }> = [];
+  engine.runKernel = ((name: string, inputs: tf.NamedTensorMap, attrs?: Record<string, unknown>) => {
+    kernels.push({ name, attrs: attrs ?? {} });
+    return runKernel(name, inputs, attrs as never);
+  }) as typeof engine.runKernel;
+  let dx: tf.Tensor;
+  try {
+    dx = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(linear.apply(input as tf.Tensor2D), dy)))(x);
+  } finally {
+    engine.runKernel = runKernel;
+  }
   assert.deepEqual(dx.arraySync(), tf.matMul(dy, w).arraySync()); // dL/dx = dy W
+  const matMuls = kernels.filter((k) => k.name === 'BatchMatMul');
+  assert.ok(matMuls.length >= 2, `forward and backward matMuls seen: ${matMuls.length}`);
+  assert.deepEqual(matMuls.filter((k) => k.attrs['transposeA'] || k.attrs['transposeB']), [], 'no matMul runs transposed');
   const before = tf.memory().numTensors;
   tf.tidy(() => { linear.apply(x); });
   assert.equal(tf.memory().numTensors, before);

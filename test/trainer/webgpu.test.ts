@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import { parseEvents } from '../../src/common/trainerProtocol';
 import type { TinyModelOptions } from '../fixtures/tinyModels';
 import { ROOT } from '../helpers';
-import { scratchDir, tinyModel } from './helpers';
+import { logSoftmaxRows, scratchDir, tinyModel } from './helpers';
 
 const BIN = path.join(ROOT, 'bin', 'sft-studio');
 const IDS = '1,415,2936,9060,285,1142,349,264,1369,28723';
@@ -21,11 +21,7 @@ function logprobs(model: string, backend: string): number[][] {
   const result = spawnSync(process.execPath, [BIN, 'forward', '--model', model, '--ids', IDS, '--backend', backend, '--format', 'json'], { encoding: 'utf8', maxBuffer: 1 << 28 });
   assert.equal(result.status, 0, `${backend}: ${result.stderr} (on a machine without a GPU, run scripts/setup-webgpu.sh for a software Vulkan device)`);
   assert.match(result.stderr, new RegExp(`^backend: ${backend}$`, 'm'));
-  return (JSON.parse(result.stdout) as { logits: number[][] }).logits.map((row) => {
-    const max = Math.max(...row);
-    const logSumExp = max + Math.log(row.reduce((sum, v) => sum + Math.exp(v - max), 0));
-    return row.map((v) => v - logSumExp);
-  });
+  return logSoftmaxRows((JSON.parse(result.stdout) as { logits: number[][] }).logits);
 }
 
 const CASES: Array<[string, TinyModelOptions]> = [

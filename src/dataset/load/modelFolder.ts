@@ -7,7 +7,7 @@ import { errorMessage } from '../../common/errors';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseJson } from '../json/parseJson';
-import { TextTokenizer } from '../tokens';
+import { specialTokenText, TextTokenizer } from '../tokens';
 import { SetupError } from './setupError';
 
 export interface ModelFolder {
@@ -81,14 +81,6 @@ function pickChatTemplate(value: unknown, file: string): string | undefined {
     return (named.find((t) => t.name === 'default') ?? named[0])?.template;
   }
   throw new SetupError(`"chat_template" in ${file} must be a string or a list of {"name", "template"} objects`);
-}
-
-function specialTokenText(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  if (value && typeof value === 'object' && typeof (value as { content?: unknown }).content === 'string') {
-    return (value as { content: string }).content;
-  }
-  return undefined;
 }
 
 export function readJsonObject(file: string): Record<string, unknown> {

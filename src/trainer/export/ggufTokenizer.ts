@@ -4,12 +4,13 @@
  * byte fallback) as tokenizer model `llama`, with scores that order merges; byte-level BPE as
  * `gpt2` with its merges and pre-tokenizer name.
  */
-import { readJsonObject } from '../../dataset/load/modelFolder';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { loadModelFolder, readJsonObject } from '../../dataset/load/modelFolder';
+import { specialTokenText } from '../../dataset/tokens';
 import type { ModelConfig } from '../model/config';
 import { WeightsError } from '../weights/safetensors';
-import { GgufType, type GgufValue } from './gguf';
+import { GgufType, type GgufValue } from './ggufFile';
 
 /** llama.cpp's token types. */
 const TOKEN_TYPE = { NORMAL: 1, UNKNOWN: 2, CONTROL: 3, USER_DEFINED: 4, UNUSED: 5, BYTE: 6 } as const;
@@ -62,8 +63,7 @@ export function ggufTokenizerMetadata(modelDir: string, config: ModelConfig): Ar
     entries.push(['tokenizer.ggml.scores', { type: GgufType.ARRAY, itemType: GgufType.FLOAT32, value: scores }]);
   }
   const idOf = (key: string): number | undefined => {
-    const value = tokenizerConfig[key];
-    const text = typeof value === 'string' ? value : (value as { content?: string } | null | undefined)?.content;
+    const text = specialTokenText(tokenizerConfig[key]);
     if (text === undefined) return undefined;
     const index = tokens.indexOf(text);
     return index >= 0 ? index : undefined;
@@ -73,7 +73,9 @@ export function ggufTokenizerMetadata(modelDir: string, config: ModelConfig): Ar
     if (id !== undefined) entries.push([`tokenizer.ggml.${name}_token_id`, { type: GgufType.UINT32, value: id }]);
   }
   if (typeof tokenizerConfig['add_bos_token'] === 'boolean') entries.push(['tokenizer.ggml.add_bos_token', { type: GgufType.BOOL, value: tokenizerConfig['add_bos_token'] }]);
-  const template = chatTemplate(modelDir, tokenizerConfig);
+  // The folder's chat template as the checker and trainer read it (chat_template.jinja, or the
+  // string or named list in tokenizer_config.json).
+  const template = loadModelFolder(modelDir).chatTemplate;
   if (template) entries.push(['tokenizer.chat_template', { type: GgufType.STRING, value: template }]);
   return entries;
 }
@@ -84,11 +86,4 @@ function preTokenizerName(preTokenizer: unknown): string {
   if (text.includes('\\\\p{N}{1,3}')) return 'llama-bpe';
   if (text.includes('[^\\\\r\\\\n\\\\p{L}\\\\p{N}]?\\\\p{L}+|\\\\p{N}|')) return 'qwen2';
   return 'default';
-}
-
-function chatTemplate(modelDir: string, tokenizerConfig: Record<string, unknown>): string | undefined {
-  const file = path.join(modelDir, 'chat_template.jinja');
-  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8');
-  const value = tokenizerConfig['chat_template'];
-  return typeof value === 'string' ? value : undefined;
 }
