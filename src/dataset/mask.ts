@@ -82,9 +82,11 @@ function renderConversation(messages: readonly ChatMessage[], tools: readonly un
 
   messages.forEach((message, index) => {
     if (!message.trained) return;
-    const prompt = index === 0 ? '' : render(index, true);
-    if (prompt === undefined) return;
     const isLast = index === messages.length - 1;
+    // The last reply's prompt can usually be read off the whole rendering: no prefix render,
+    // on the checker's hottest path.
+    const prompt = index === 0 ? '' : (isLast ? promptBeforeLastReply(template, text, contentAt, index) : undefined) ?? render(index, true);
+    if (prompt === undefined) return;
     const alone = isLast ? text : render(index + 1, false);
     if (alone === undefined) return;
     const trimmed = message.content.trim();
@@ -130,8 +132,28 @@ function renderConversation(messages: readonly ChatMessage[], tools: readonly un
   return { text, spans, contentAt, findings };
 }
 
+/**
+ * The prompt of the last message, read off the whole rendering: the text up to the message's
+ * content, when the template's lead-in to a reply (the end of the user turn and the generation
+ * prompt) sits right before it. Rendering the prompt with `add_generation_prompt` gives the same
+ * text for such templates (a test compares the two over the whole catalog); undefined sends the
+ * caller to that render.
+ */
+export function promptBeforeLastReply(template: ChatTemplate, text: string, contentAt: RenderedExample['contentAt'], index: number): string | undefined {
+  const leadIn = template.replyLeadIn;
+  const content = contentAt.find((c) => c.message === index);
+  if (leadIn === undefined || !content || content.end !== text.length && !endsTurnAt(template, text, content.end)) return undefined;
+  return text.startsWith(leadIn, content.start - leadIn.length) ? text.slice(0, content.start) : undefined;
+}
+
+/** Whether an end-of-turn marker (or only white space before one, or the end) follows `at`. */
+function endsTurnAt(template: ChatTemplate, text: string, at: number): boolean {
+  const rest = text.slice(at).trimStart();
+  return rest.length === 0 || endOfTurnMarkers(template).some((marker) => rest.startsWith(marker));
+}
+
 /** Where each message's content sits in the rendered text, found in order. */
-function locateContents(messages: readonly ChatMessage[], text: string): RenderedExample['contentAt'] {
+export function locateContents(messages: readonly ChatMessage[], text: string): RenderedExample['contentAt'] {
   const contentAt: RenderedExample['contentAt'] = [];
   let searchFrom = 0;
   messages.forEach((message, index) => {

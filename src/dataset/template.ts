@@ -99,6 +99,29 @@ export class ChatTemplate {
     }
   }
 
+  private replyLeadInCache: string | null | undefined;
+
+  /**
+   * The text between a user message and the reply that follows it, when rendering the prompt with
+   * `add_generation_prompt` ends exactly there: for Llama 3,
+   * `<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n`. Found once by rendering a
+   * two-message conversation; undefined when the template does not work this way.
+   */
+  get replyLeadIn(): string | undefined {
+    if (this.replyLeadInCache === undefined) {
+      const user = 'Probe question 7Q';
+      const reply = 'Probe reply 7R';
+      const conversation = this.prepare([{ role: 'user', content: user }, { role: 'assistant', content: reply }]);
+      const prompt = this.renderPrefix(conversation, 1, true);
+      const whole = this.renderPrefix(conversation, 2, false);
+      const userEnd = prompt.ok ? prompt.text.indexOf(user) + user.length : -1;
+      const works = prompt.ok && whole.ok && userEnd >= user.length && whole.text.startsWith(prompt.text) && whole.text.startsWith(reply, prompt.text.length);
+      const leadIn = works ? prompt.text.slice(userEnd) : '';
+      this.replyLeadInCache = leadIn.trim().length > 0 ? leadIn : null;
+    }
+    return this.replyLeadInCache ?? undefined;
+  }
+
   prepare(messages: readonly Record<string, unknown>[], tools?: readonly unknown[]): PreparedConversation {
     const scratch = new Environment();
     const prepared: { messages: RuntimeValue; tools?: RuntimeValue; length: number } = { messages: scratch.set('messages', messages), length: messages.length };

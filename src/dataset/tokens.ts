@@ -42,6 +42,10 @@ export class TextTokenizer {
   readonly specialTokens: readonly string[];
   /** Whether encoding with the tokenizer's own settings puts a BOS token in front. */
   readonly addsBos: boolean;
+  /** Splits text at control tokens where encoding the sections apart gives the same ids; see {@link sectionSplitterFor}. */
+  private readonly sectionSplitter: RegExp | undefined;
+  private readonly sectionTokenIds = new Map<string, number>();
+  private readonly pieceCache = new Map<string, EncodedText>();
 
   constructor(files: TokenizerFiles) {
     files = { ...files, tokenizerJson: withConfigAddedTokens(files.tokenizerJson, files.tokenizerConfig) };
@@ -62,6 +66,7 @@ export class TextTokenizer {
     this.eosToken = specialTokenText(files.tokenizerConfig['eos_token']);
     this.bosId = this.bosToken === undefined ? undefined : this.tokenizer.token_to_id(this.bosToken);
     this.addsBos = this.detectAddedBos();
+    this.sectionSplitter = sectionSplitterFor(files.tokenizerJson, this.sectionTokenIds);
   }
 
   /** Token ids of `text` as a trainer encodes rendered chat text: no special tokens added. */
@@ -69,11 +74,62 @@ export class TextTokenizer {
     return this.tokenizer.encode(text, { add_special_tokens: false }).ids;
   }
 
-  /** Token ids plus the character span of each token. */
+  /**
+   * Token ids plus the character span of each token. Rendered chat text is encoded section by
+   * section between control tokens, as the tokenizer itself does, and sections seen before (system
+   * prompts, role names, the text between markers) come from a cache: a check encodes each of them
+   * once per file rather than once per example.
+   */
   encodeWithOffsets(text: string): EncodedText {
+    const splitter = this.sectionSplitter;
+    if (!splitter) return this.encodePiece(text);
+    const ids: number[] = [];
+    const starts: number[] = [];
+    const ends: number[] = [];
+    let approximate = false;
+    let from = 0;
+    const addPiece = (end: number): void => {
+      if (end <= from) return;
+      const piece = this.cachedPiece(text.slice(from, end));
+      approximate ||= piece.approximate;
+      for (let i = 0; i < piece.ids.length; i++) {
+        ids.push(piece.ids[i]!);
+        starts.push(from + piece.offsets[2 * i]!);
+        ends.push(from + piece.offsets[2 * i + 1]!);
+      }
+    };
+    splitter.lastIndex = 0;
+    for (let match = splitter.exec(text); match; match = splitter.exec(text)) {
+      addPiece(match.index);
+      ids.push(this.sectionTokenIds.get(match[0])!);
+      starts.push(match.index);
+      ends.push(match.index + match[0].length);
+      from = match.index + match[0].length;
+    }
+    addPiece(text.length);
+    const offsets = new Int32Array(ids.length * 2);
+    for (let i = 0; i < ids.length; i++) {
+      offsets[2 * i] = starts[i]!;
+      offsets[2 * i + 1] = ends[i]!;
+    }
+    return { ids, offsets, approximate };
+  }
+
+  private encodePiece(text: string): EncodedText {
     const ids = this.encodeIds(text);
     const { offsets, approximate } = this.alignOffsets(text, ids);
     return { ids, offsets, approximate };
+  }
+
+  private cachedPiece(piece: string): EncodedText {
+    if (piece.length > MAX_CACHED_PIECE) return this.encodePiece(piece);
+    let encoded = this.pieceCache.get(piece);
+    if (!encoded) {
+      if (this.pieceCache.size >= MAX_CACHED_PIECES) this.pieceCache.clear();
+      encoded = this.encodePiece(piece);
+      this.pieceCache.set(piece, encoded);
+    }
+    return encoded;
   }
 
   /** Token ids with the tokenizer's own special tokens added (BOS where it adds one). */
@@ -152,6 +208,32 @@ export class TextTokenizer {
     }
     return { offsets, approximate };
   }
+}
+
+/** Sections longer than this are not cached: they are the unique text of one example. */
+const MAX_CACHED_PIECE = 1024;
+/** The cache starts over past this many sections, which bounds its memory to a few megabytes. */
+const MAX_CACHED_PIECES = 20_000;
+
+/**
+ * The tokenizer splits text at its added tokens and encodes each section on its own, so encoding
+ * the sections apart gives the same ids, with two exceptions this leaves alone: a token with
+ * lstrip / rstrip (it trims its neighbours) and a Metaspace pre-tokenizer that prepends `▁` only
+ * to the first section (`prepend_scheme: "first"`). Splits at special, unnormalized added tokens
+ * only; undefined when none qualify or the pre-tokenizer depends on the section.
+ */
+function sectionSplitterFor(tokenizerJson: Record<string, unknown>, ids: Map<string, number>): RegExp | undefined {
+  if (JSON.stringify(tokenizerJson['pre_tokenizer'] ?? null).includes('"first"')) return undefined;
+  const added = Array.isArray(tokenizerJson['added_tokens']) ? tokenizerJson['added_tokens'] as Array<Record<string, unknown>> : [];
+  const hasNormalizer = tokenizerJson['normalizer'] !== null && tokenizerJson['normalizer'] !== undefined;
+  for (const token of added) {
+    if (typeof token['content'] !== 'string' || typeof token['id'] !== 'number' || token['content'].length === 0) continue;
+    if (token['special'] !== true || token['lstrip'] === true || token['rstrip'] === true || (token['normalized'] === true && hasNormalizer)) continue;
+    ids.set(token['content'], token['id']);
+  }
+  if (ids.size === 0) return undefined;
+  const escaped = [...ids.keys()].sort((a, b) => b.length - a.length).map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(escaped.join('|'), 'g');
 }
 
 /**

@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkLine, type CheckContext } from '../../src/dataset/checkLine';
 import { parseJson } from '../../src/dataset/json/parseJson';
-import { markTrainedTokens, renderExample } from '../../src/dataset/mask';
+import { locateContents, markTrainedTokens, promptBeforeLastReply, renderExample } from '../../src/dataset/mask';
+import { ChatTemplate, type RenderResult } from '../../src/dataset/template';
+import { catalogEntries } from '../../src/dataset/templateCatalog';
 import { interpretRecord, type DatasetRecord } from '../../src/dataset/records';
 import { chat, contextFor, tokenizerFolder } from '../helpers';
 
@@ -103,4 +105,33 @@ test('Qwen3 drops <think> reasoning from earlier turns: reported, and the later 
   assert.equal(JSON.stringify(line).slice(dropped.start, dropped.end), JSON.stringify('<think>a canine</think>\n\nA domesticated canine.'));
   const rendered = renderExample(record(line), { template: context.template! })!;
   assert.equal(rendered.text.slice(rendered.spans[0]!.start, rendered.spans[0]!.end), 'A domesticated canine.<|im_end|>');
+});
+
+test('the last reply\'s prompt read off the whole rendering equals the prompt rendered with add_generation_prompt, over the whole catalog', () => {
+  const conversations: Array<Array<{ role: string; content: string }>> = [
+    [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello there.' }],
+    [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello.' }],
+    [{ role: 'user', content: 'Q1' }, { role: 'assistant', content: 'A1' }, { role: 'user', content: 'Q2' }, { role: 'assistant', content: '  A2 with spaces  ' }],
+    [{ role: 'user', content: 'Say assistant' }, { role: 'assistant', content: 'assistant' }],
+    [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hi' }],
+  ];
+  let fast = 0;
+  for (const entry of catalogEntries()) {
+    const compiledOrError = ChatTemplate.compile(entry.info);
+    if ('error' in compiledOrError) continue;
+    const compiled: ChatTemplate = compiledOrError;
+    for (const messages of conversations) {
+      const conversation = compiled.prepare(messages);
+      const whole: RenderResult = compiled.renderPrefix(conversation, messages.length, false);
+      const prompt: RenderResult = compiled.renderPrefix(conversation, messages.length - 1, true);
+      if (!whole.ok || !prompt.ok) continue;
+      const read = promptBeforeLastReply(compiled, whole.text, locateContents(messages.map((m) => ({ ...m, value: m, trained: m.role === 'assistant', span: { start: 0, end: 0 }, roleSpan: { start: 0, end: 0 }, contentSpan: { start: 0, end: 0 } })), whole.text), messages.length - 1);
+      if (read === undefined) continue;
+      fast++;
+      // Where the rendered prompt is not a prefix (history rewritten), the reply is located by its text.
+      const expected: string = whole.text.startsWith(prompt.text) ? prompt.text : whole.text.slice(0, whole.text.lastIndexOf(messages[messages.length - 1]!.content.trim()));
+      assert.equal(read, expected, `${entry.name}: ${JSON.stringify(messages)}`);
+    }
+  }
+  assert.ok(fast > 200, `the prompt was read off the rendering ${fast} times`);
 });

@@ -42,3 +42,23 @@ test('the tokenizer settings decide whether BOS would be added again', () => {
   assert.equal(contextFor({ model: tokenizerFolder('gemma3') }).tokenizer!.addsBos, true);
   assert.equal(contextFor({ model: tokenizerFolder('qwen3') }).tokenizer!.addsBos, false);
 });
+
+test('encoding section by section between control tokens, with the cache, gives the tokenizer\'s own ids', () => {
+  const specials = ['<|begin_of_text|>', '<|eot_id|>', '<|start_header_id|>', '<s>', '</s>', '<bos>', '<start_of_turn>', '<end_of_turn>', '<|im_start|>', '<|im_end|>', '<｜begin▁of▁sentence｜>', '<｜User｜>', '<|endoftext|>'];
+  const pieces = [...SAMPLES, ' ', '\n', '  two spaces', 'tail ', 'héllo', 'x', 'assistant'];
+  let seed = 11;
+  const next = (n: number): number => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+  for (const name of ['llama3', 'llama2', 'qwen3', 'gemma3', 'llama3_1', 'deepseek_v3', 'yi', 'internlm2'] as const) {
+    const tokenizer = contextFor({ model: tokenizerFolder(name) }).tokenizer!;
+    for (let round = 0; round < 300; round++) {
+      const text = Array.from({ length: 1 + next(8) }, () => (next(3) === 0 ? specials[next(specials.length)]! : pieces[next(pieces.length)]!)).join('');
+      // Twice: the second time its sections come from the cache.
+      for (const pass of [1, 2]) {
+        const encoded = tokenizer.encodeWithOffsets(text);
+        assert.deepEqual(encoded.ids, tokenizer.encodeIds(text), `${name}, pass ${pass}: ${JSON.stringify(text)}`);
+        assert.equal(encoded.offsets.length, 2 * encoded.ids.length);
+        if (!encoded.approximate) assert.equal(encoded.offsets[encoded.offsets.length - 1], text.length, `${name}: ${JSON.stringify(text)}`);
+      }
+    }
+  }
+});
