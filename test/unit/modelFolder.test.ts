@@ -35,7 +35,7 @@ test('a real tokenizer folder loads its tokenizer and template', () => {
 test('broken folders are clear setup errors', () => {
   assert.throws(() => loadModelFolder(path.join(os.tmpdir(), 'no-such-model-folder')), /does not exist: pass a Hugging Face model folder/);
   assert.throws(() => loadModelFolder(folder({ 'readme.md': 'x' })), /neither tokenizer.json nor tokenizer_config.json/);
-  assert.throws(() => loadModelFolder(folder({ 'tokenizer_config.json': '{oops' })), /is not valid JSON/);
+  assert.throws(() => loadModelFolder(folder({ 'tokenizer_config.json': '{oops' })), /tokenizer_config\.json:1:2: not valid JSON: Expected a property name/);
   assert.throws(() => loadModelFolder(folder({ 'tokenizer_config.json': JSON.stringify({ chat_template: 5 }) })), /"chat_template" in .* must be a string or a list/);
   assert.throws(() => loadModelFolder(folder({ 'tokenizer_config.json': '{}', 'tokenizer.json': JSON.stringify({ model: { type: 'Nonsense' } }) })), /Cannot load the tokenizer/);
 });
