@@ -153,7 +153,7 @@ test('assistant_only_loss false trains every token, so a reply cut by max_length
   const { context } = loadExampleContext({ modelDir, templateBase: dir, maxLength: 20 });
   const assistantOnly = loadDataset(file, context, true);
   assert.equal(assistantOnly.examples.length, 0);
-  assert.equal(assistantOnly.skipped[0]!.finding.code, 'length/truncated');
+  assert.equal(assistantOnly.skipped[0]!.finding.code, 'length/truncated-all');
   const everything = loadDataset(file, context, false);
   assert.equal(everything.examples.length, 1);
   assert.equal(everything.trainedTokens, 20);
