@@ -110,7 +110,7 @@ function renderConversation(messages: readonly ChatMessage[], tools: readonly un
     }
     // Where the turn can end: where it ends when rendered as the last turn, if the whole
     // conversation renders it the same way; else before the next message's text.
-    const intact = commonPrefixLength(alone, text) === alone.length;
+    const intact = alone === text || commonPrefixLength(alone, text) === alone.length;
     const limit = intact ? alone.length : nextContentStart(contentAt, index, start) ?? text.length;
     const found = trimmed.length > 0 ? text.indexOf(trimmed, start) : -1;
     const contentKept = found >= 0 && found + trimmed.length <= limit;

@@ -33,6 +33,8 @@ const utf8 = new TextEncoder();
 export class TextTokenizer {
   private readonly tokenizer: Tokenizer;
   private readonly mode: TokenBytesMode;
+  /** Token bytes concatenate to exactly the text's bytes, so offsets need no byte comparison. */
+  private readonly tokensTileText: boolean;
   private readonly addedTokenText = new Map<number, string>();
   private readonly bytesCache = new Map<number, Uint8Array>();
   readonly bosToken: string | undefined;
@@ -51,6 +53,7 @@ export class TextTokenizer {
     files = { ...files, tokenizerJson: withConfigAddedTokens(files.tokenizerJson, files.tokenizerConfig) };
     this.tokenizer = new Tokenizer(files.tokenizerJson, files.tokenizerConfig);
     this.mode = JSON.stringify(files.tokenizerJson['decoder'] ?? null).includes('"ByteLevel"') ? 'byte-level' : 'metaspace';
+    this.tokensTileText = this.mode === 'byte-level' && (files.tokenizerJson['normalizer'] === null || files.tokenizerJson['normalizer'] === undefined);
     const special: string[] = [];
     const added = files.tokenizerJson['added_tokens'];
     if (Array.isArray(added)) {
@@ -185,6 +188,19 @@ export class TextTokenizer {
   }
 
   private alignOffsets(text: string, ids: readonly number[]): { offsets: Int32Array; approximate: boolean } {
+    if (this.tokensTileText) {
+      // Byte-level BPE without a normaliser: the tokens' bytes are the text's bytes, in order.
+      const byteLength = Buffer.byteLength(text, 'utf8');
+      const charAt = byteToCharIndex(text, byteLength);
+      const offsets = new Int32Array(ids.length * 2);
+      let cursor = 0;
+      for (let i = 0; i < ids.length; i++) {
+        offsets[2 * i] = charAt.floor(cursor);
+        cursor += this.tokenBytes(ids[i]!).length;
+        offsets[2 * i + 1] = charAt.ceil(Math.min(cursor, byteLength));
+      }
+      if (cursor === byteLength) return { offsets, approximate: false };
+    }
     const source = utf8.encode(text);
     const charAt = byteToCharIndex(text, source.length);
     const offsets = new Int32Array(ids.length * 2);
