@@ -1,3 +1,5 @@
+import { STDERR_TTY_ENV } from './nativeWarnings';
+
 /** The CLI's connection to the outside world, injectable so commands can be run in tests. */
 export interface CliIo {
   stdout(text: string): void;
@@ -11,7 +13,8 @@ export interface CliIo {
 export const processIo: CliIo = {
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
-  stderrIsTerminal: process.stderr.isTTY === true,
+  // A parent that filters this process's standard error says when that ends at a terminal.
+  stderrIsTerminal: process.stderr.isTTY === true || process.env[STDERR_TTY_ENV] === '1',
   stdoutIsTerminal: process.stdout.isTTY === true,
   get stdin() {
     return process.stdin;

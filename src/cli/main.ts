@@ -13,6 +13,8 @@ import { runRules } from './commands/rules';
 import { runTemplates } from './commands/templates';
 import { processIo, type CliIo } from './io';
 
+export { mayStartDawn, runWithNativeWarningsFiltered } from './nativeWarnings';
+
 const HELP = `sft-studio: check supervised fine-tuning datasets (.sft.jsonl) and train LoRA adapters on them
 
 Usage:

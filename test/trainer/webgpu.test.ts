@@ -21,6 +21,7 @@ function logprobs(model: string, backend: string): number[][] {
   const result = spawnSync(process.execPath, [BIN, 'forward', '--model', model, '--ids', IDS, '--backend', backend, '--format', 'json'], { encoding: 'utf8', maxBuffer: 1 << 28 });
   assert.equal(result.status, 0, `${backend}: ${result.stderr} (on a machine without a GPU, run scripts/setup-webgpu.sh for a software Vulkan device)`);
   assert.match(result.stderr, new RegExp(`^backend: ${backend}$`, 'm'));
+  assert.doesNotMatch(result.stderr, /^Warning: /m, 'Dawn\'s adapter warnings are not shown to the user');
   return logSoftmaxRows((JSON.parse(result.stdout) as { logits: number[][] }).logits);
 }
 
