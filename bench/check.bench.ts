@@ -4,7 +4,7 @@
  *   floor  - single-threaded: read each line, JSON.parse it, and encode once, with the Llama 3
  *            tokenizer, `role + "\n" + content` of every message joined with "\n": the least
  *            any check that tokenizes every example must do
- *   full1  - the full check (`sft-studio check`'s code path) on one thread (--jobs 1), with the
+ *   full1  - the full check (`sft-studio check`, run in this process) on one thread (--jobs 1), with the
  *            Llama 3 tokenizer and template; target: within 1.3x of the floor
  *   full   - the same with `check`'s default for large files (2 worker threads); target: at or
  *            under the floor
@@ -17,7 +17,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { checkFile } from '../src/dataset/load/checkFile';
+import { main as cli } from '../src/cli/main';
 import { loadCheckSetup } from '../src/dataset/load/checkSetup';
 import { readLines } from '../src/dataset/load/lineReader';
 import { parseJson } from '../src/dataset/json/parseJson';
@@ -58,15 +58,15 @@ async function runPhase(phase: string, file: string): Promise<PhaseResult> {
     extra['tokens'] = tokens;
     extra['tokenizerLoadSeconds'] = (loadedAt - started) / 1000;
   } else if (phase === 'full' || phase === 'full1') {
-    const flags = { model: MODEL };
-    const setup = loadCheckSetup(ROOT, flags);
-    let findings = 0;
-    const jobs = phase === 'full1' ? 1 : Math.min(2, os.availableParallelism());
-    const result = await checkFile(file, setup, { onFinding: () => void findings++ }, { jobs, setupSource: { datasetDir: ROOT, flags } });
-    extra['jobs'] = jobs;
-    examples = result.lines;
-    extra['findings'] = findings;
-    extra['tokens'] = result.statistics.summary().tokens;
+    // Exactly `sft-studio check FILE --model MODEL --format json --stats [--jobs 1]`.
+    let output = '';
+    const io = { stdout: (text: string) => void (output += text), stderr: () => undefined, stderrIsTerminal: false, stdoutIsTerminal: false, stdin: process.stdin };
+    await cli(['check', file, '--model', MODEL, '--format', 'json', '--stats', ...(phase === 'full1' ? ['--jobs', '1'] : [])], io);
+    const result = JSON.parse(output) as { findings: unknown[]; stats: Array<{ stats: { examples: number; tokens: number } }> };
+    extra['jobs'] = phase === 'full1' ? 1 : Math.min(2, os.availableParallelism());
+    examples = result.stats[0]!.stats.examples;
+    extra['findings'] = result.findings.length;
+    extra['tokens'] = result.stats[0]!.stats.tokens;
   } else if (phase === 'edit') {
     const context = loadCheckSetup(ROOT, { model: MODEL }).context;
     const text = fs.readFileSync(file, 'utf8');

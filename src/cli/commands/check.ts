@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { loadCheckSetup, type CheckFlags } from '../../dataset/load/checkSetup';
+import { CheckWorkerPool } from '../../dataset/load/parallelCheck';
 import { checkFile } from '../../dataset/load/checkFile';
 import { formatStatistics, type DatasetStatistics } from '../../dataset/stats';
 import { choiceFlag, flag, parseArgs, positiveIntFlag, UsageError, type FlagSpec } from '../args';
@@ -47,6 +48,26 @@ export async function runCheck(argv: readonly string[], io: CliIo): Promise<numb
 }
 
 async function checkFiles(files: readonly DatasetFile[], flags: CheckFlags, options: { format: 'text' | 'json'; withStats: boolean; jobs: number | undefined }, io: CliIo): Promise<number> {
+  const jobsFor = files.map((file) => options.jobs ?? (fs.statSync(file.path).size >= PARALLEL_MIN_BYTES ? Math.min(2, os.availableParallelism()) : 1));
+  // The first file's workers load their tokenizers while this thread loads its own.
+  const first = jobsFor.findIndex((jobs) => jobs > 1);
+  const firstPool = first < 0 ? undefined : new CheckWorkerPool({ datasetDir: files[first]!.projectDir, flags }, jobsFor[first]!);
+  try {
+    return await checkWith(files, flags, jobsFor, firstPool ? { index: first, pool: firstPool } : undefined, options, io);
+  } finally {
+    // Ends the early workers when a setup or a file before theirs failed; a no-op once their check ended them.
+    await firstPool?.terminate();
+  }
+}
+
+async function checkWith(
+  files: readonly DatasetFile[],
+  flags: CheckFlags,
+  jobsFor: readonly number[],
+  early: { index: number; pool: CheckWorkerPool } | undefined,
+  options: { format: 'text' | 'json'; withStats: boolean },
+  io: CliIo,
+): Promise<number> {
   const { format, withStats } = options;
   // Every setup is loaded before any output, so a setup problem never leaves half a JSON document.
   const setups = files.map((file) => loadCheckSetup(file.projectDir, flags));
@@ -59,7 +80,7 @@ async function checkFiles(files: readonly DatasetFile[], flags: CheckFlags, opti
   let errors = 0;
   for (const [index, { path: file, shown, projectDir }] of files.entries()) {
     const setup = setups[index]!;
-    const jobs = options.jobs ?? (fs.statSync(file).size >= PARALLEL_MIN_BYTES ? Math.min(2, os.availableParallelism()) : 1);
+    const jobs = jobsFor[index]!;
     const progress = io.stderrIsTerminal
       ? (bytes: number, lines: number) => io.stderr(`\r${shown}: ${lines} lines, ${(bytes / 1e6).toFixed(1)} MB checked`)
       : undefined;
@@ -70,7 +91,7 @@ async function checkFiles(files: readonly DatasetFile[], flags: CheckFlags, opti
         else io.stdout(`${formatTextFinding(shown, finding)}\n`);
       },
       ...(progress ? { onProgress: progress } : {}),
-    }, { jobs, setupSource: { datasetDir: projectDir, flags } });
+    }, { jobs, setupSource: { datasetDir: projectDir, flags }, ...(early && index === early.index ? { pool: early.pool } : {}) });
     if (progress) io.stderr('\r\x1b[K');
     if (withStats) {
       const stats = result.statistics.summary();

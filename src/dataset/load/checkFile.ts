@@ -10,7 +10,7 @@ import { resolveFinding, type Finding, type LineFinding } from '../rules';
 import { StatisticsCollector } from '../stats';
 import type { CheckFlags, CheckSetup } from './checkSetup';
 import { readLines, type FileLine } from './lineReader';
-import { checkLinesInParallel } from './parallelCheck';
+import { checkLinesInParallel, CheckWorkerPool } from './parallelCheck';
 
 export interface FileCheckHandlers {
   onFinding(finding: Finding): void;
@@ -23,6 +23,8 @@ export interface FileCheckOptions {
   jobs?: number;
   /** How workers rebuild the setup: the dataset's folder and the flags it was loaded with. */
   setupSource?: { datasetDir: string; flags: CheckFlags };
+  /** Workers already started for this file (see {@link CheckWorkerPool}); they are ended with the check. */
+  pool?: CheckWorkerPool;
 }
 
 export interface FileCheckResult {
@@ -37,8 +39,9 @@ export function checkFileLine(line: Pick<FileLine, 'text' | 'invalidUtf8At'>, co
 }
 
 async function* checkedLines(file: string, setup: CheckSetup, options: FileCheckOptions): AsyncGenerator<{ line: FileLine; result: LineResult }> {
-  if ((options.jobs ?? 1) > 1 && options.setupSource) {
-    yield* checkLinesInParallel(readLines(file), options.setupSource, options.jobs!);
+  const pool = options.pool ?? ((options.jobs ?? 1) > 1 && options.setupSource ? new CheckWorkerPool(options.setupSource, options.jobs!) : undefined);
+  if (pool) {
+    yield* checkLinesInParallel(readLines(file), pool);
     return;
   }
   for await (const line of readLines(file)) yield { line, result: checkFileLine(line, setup.context) };

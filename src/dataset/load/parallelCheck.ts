@@ -39,31 +39,58 @@ function startWorker(workerData: CheckWorkerData): Worker {
   return new Worker(source, { eval: true, workerData });
 }
 
+/**
+ * Check workers, started as soon as it is known they will be needed: each loads its template and
+ * tokenizer while the main thread loads its own, instead of after it.
+ */
+export class CheckWorkerPool {
+  readonly workers: Worker[];
+  private readonly waiting = new Map<number, { resolve(results: LineResult[]): void; reject(error: Error): void }>();
+  /** Why a worker stopped, when one did: batches sent after that fail at once. */
+  private failure: Error | undefined;
+
+  constructor(workerData: CheckWorkerData, jobs: number) {
+    this.workers = Array.from({ length: jobs }, () => startWorker(workerData));
+    const failAll = (error: Error): void => {
+      this.failure ??= error;
+      for (const pending of this.waiting.values()) pending.reject(error);
+      this.waiting.clear();
+    };
+    for (const worker of this.workers) {
+      worker.on('message', (reply: LineBatchResult) => {
+        this.waiting.get(reply.id)?.resolve(reply.results);
+        this.waiting.delete(reply.id);
+      });
+      worker.on('error', failAll);
+      worker.on('exit', (code) => { if (code !== 0) failAll(new Error(`a check worker stopped with exit code ${code}`)); });
+    }
+  }
+
+  /** Sends a batch to a worker; resolves to one result per line. */
+  check(id: number, batch: LineBatch): Promise<LineResult[]> {
+    if (this.failure) return Promise.reject(this.failure);
+    const results = new Promise<LineResult[]>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    this.workers[id % this.workers.length]!.postMessage(batch);
+    return results;
+  }
+
+  async terminate(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.terminate()));
+  }
+}
+
 export async function* checkLinesInParallel(
   lines: AsyncIterable<FileLine>,
-  workerData: CheckWorkerData,
-  jobs: number,
+  pool: CheckWorkerPool,
 ): AsyncGenerator<{ line: FileLine; result: LineResult }> {
-  const workers = Array.from({ length: jobs }, () => startWorker(workerData));
-  const waiting = new Map<number, { resolve(results: LineResult[]): void; reject(error: Error): void }>();
-  const failAll = (error: Error): void => {
-    for (const pending of waiting.values()) pending.reject(error);
-    waiting.clear();
-  };
-  for (const worker of workers) {
-    worker.on('message', (reply: LineBatchResult) => {
-      waiting.get(reply.id)?.resolve(reply.results);
-      waiting.delete(reply.id);
-    });
-    worker.on('error', failAll);
-    worker.on('exit', (code) => { if (code !== 0) failAll(new Error(`a check worker stopped with exit code ${code}`)); });
-  }
+  const jobs = pool.workers.length;
   const inFlight: Array<{ lines: FileLine[]; results: Promise<LineResult[]> }> = [];
   let nextId = 0;
   const send = (batch: FileLine[]): void => {
     const id = nextId++;
-    const results = new Promise<LineResult[]>((resolve, reject) => waiting.set(id, { resolve, reject }));
-    workers[id % workers.length]!.postMessage({ id, lines: batch.map(({ text, invalidUtf8At }) => (invalidUtf8At === undefined ? { text } : { text, invalidUtf8At })) } satisfies LineBatch);
+    const results = pool.check(id, { id, lines: batch.map(({ text, invalidUtf8At }) => (invalidUtf8At === undefined ? { text } : { text, invalidUtf8At })) });
+    // A failure is reported when the batch is drained, in order; until then it must not go unhandled.
+    results.catch(() => undefined);
     inFlight.push({ lines: batch, results });
   };
   try {
@@ -78,7 +105,7 @@ export async function* checkLinesInParallel(
     if (batch.length > 0) send(batch);
     while (inFlight.length > 0) yield* drainOne(inFlight);
   } finally {
-    await Promise.all(workers.map((worker) => worker.terminate()));
+    await pool.terminate();
   }
 }
 
