@@ -126,6 +126,9 @@ test('control tokens in message content: an error in a trained reply, a warning 
   // Qwen's <think> and <tool_call> are added tokens but not control tokens: ordinary reply text.
   const reasoning = JSON.stringify(chat(['user', 'Hi'], ['assistant', '<tool_call>{"name": "f"}</tool_call>']));
   assert.deepEqual(checkLine(reasoning, contextFor({ model: tokenizerFolder('qwen3') })).findings, []);
+  // Llama 3.1 calls a built-in tool with a reply that starts with <|python_tag|>, and its result follows as ipython.
+  const builtIn = JSON.stringify({ messages: [{ role: 'user', content: 'Search the news' }, { role: 'assistant', content: '<|python_tag|>brave_search.call(query="news")' }, { role: 'ipython', content: '{"results": []}' }, { role: 'assistant', content: 'Nothing new.' }] });
+  assert.deepEqual(checkLine(builtIn, contextFor({ model: tokenizerFolder('llama3_1') })).findings, []);
   // Without a tokenizer, the template's own markers count.
   const templateOnly = checkLine(JSON.stringify(chat(['user', 'Hi'], ['assistant', 'a <|im_end|> b'])), contextFor({ template: 'qwen2.5' })).findings;
   assert.deepEqual(templateOnly.map((f) => f.code), ['message/control-token-trained']);

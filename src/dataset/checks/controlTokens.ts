@@ -10,6 +10,7 @@ import type { LineFinding } from '../rules';
 import type { ChatTemplate } from '../template';
 import type { TextTokenizer } from '../tokens';
 import { SPECIAL_LOOKING } from './foreignTokens';
+import { BUILT_IN_TOOL_CALL } from './messageRules';
 
 /** At most this many findings per line: one is enough to act on, a wall of them is noise. */
 const MAX_FINDINGS = 3;
@@ -45,6 +46,7 @@ export function findControlTokens(
     if (message.content.length === 0) continue;
     pattern.lastIndex = 0;
     for (let match = pattern.exec(message.content); match && findings.length < MAX_FINDINGS; match = pattern.exec(message.content)) {
+      if (match.index === 0 && match[0] === BUILT_IN_TOOL_CALL && message.role === 'assistant') continue;
       const at = {
         start: sourceColumnOfStringIndex(line, message.contentSpan, match.index),
         end: sourceColumnOfStringIndex(line, message.contentSpan, match.index + match[0].length),

@@ -37,6 +37,9 @@ export interface ConversationFindings {
 /** Roles that chat templates and trainers understand. `ipython` is Llama 3.1's tool-result role. */
 export const KNOWN_ROLES: readonly string[] = ['system', 'developer', 'user', 'assistant', 'tool', 'ipython'];
 
+/** How a Llama 3.1 reply calls a built-in tool (`<|python_tag|>brave_search.call(...)`): a control token the reply really starts with. */
+export const BUILT_IN_TOOL_CALL = '<|python_tag|>';
+
 const KNOWN_MESSAGE_KEYS = new Set(['name', 'tool_calls', 'tool_call_id', 'weight', 'reasoning_content', 'thinking']);
 
 function readList(
@@ -144,8 +147,9 @@ function readMessage(item: JsonNode, dialect: MessageDialect, findings: LineFind
     : { ...(toPlainValue(item) as Record<string, unknown>), role };
   const contentSpan = contentMember ? spanOf(contentMember.value) : spanOf(item);
   const message: ChatMessage = { role, content, value, trained, span: spanOf(item), roleSpan: spanOf(roleMember!.value), contentSpan };
-  // ShareGPT writes a tool call as a message of its own, from "function_call".
-  if (hasToolCalls || written === 'function_call') message.callsTools = true;
+  // ShareGPT writes a tool call as a message of its own, from "function_call"; Llama 3.1 calls its
+  // built-in tools with a reply that starts with <|python_tag|>.
+  if (hasToolCalls || written === 'function_call' || (role === 'assistant' && content.startsWith(BUILT_IN_TOOL_CALL))) message.callsTools = true;
   return message;
 }
 
