@@ -7,7 +7,7 @@
  * Standard input, standard output and signals reach the child unchanged.
  */
 import { spawn } from 'node:child_process';
-import * as fs from 'node:fs';
+import { hasLinuxGpuDevice } from '../trainer/gpuDevice';
 
 /** Set in the child, so it runs the command itself. */
 const CHILD_MARK = 'SFT_STUDIO_FILTERED_STDERR';
@@ -26,8 +26,7 @@ export function mayStartDawn(argv: readonly string[], env: NodeJS.ProcessEnv = p
   const backend = at < 0 ? 'auto' : argv[at]!.includes('=') ? argv[at]!.slice(argv[at]!.indexOf('=') + 1) : argv[at + 1];
   if (backend === 'webgpu') return true;
   if (backend !== 'auto') return false;
-  if (process.platform !== 'linux') return true;
-  return fs.existsSync('/dev/nvidia0') || (fs.existsSync('/dev/dri') && fs.readdirSync('/dev/dri').some((name) => name.startsWith('renderD')));
+  return process.platform !== 'linux' || hasLinuxGpuDevice();
 }
 
 /** A line filter over a stream of text: whole lines are checked, an unfinished line passes at once unless it may be a warning. */

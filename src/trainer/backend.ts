@@ -7,6 +7,7 @@
  */
 import { UserError } from '../common/errors';
 import * as fs from 'node:fs';
+import { hasLinuxGpuDevice } from './gpuDevice';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -104,11 +105,6 @@ async function webgpuAdapter(): Promise<GpuAdapterLike | string> {
   }
   const adapter = await gpu.requestAdapter();
   return adapter ?? 'no WebGPU adapter was found: install a Vulkan (Linux), Metal (macOS) or D3D12 (Windows) driver';
-}
-
-function hasLinuxGpuDevice(): boolean {
-  const renderNodes = fs.existsSync('/dev/dri') && fs.readdirSync('/dev/dri').some((name) => name.startsWith('renderD'));
-  return renderNodes || fs.existsSync('/dev/nvidia0');
 }
 
 /** Where the .wasm files are: next to the bundle, or in the installed package. */

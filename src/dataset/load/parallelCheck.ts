@@ -67,10 +67,10 @@ export class CheckWorkerPool {
   }
 
   /** Sends a batch to a worker; resolves to one result per line. */
-  check(id: number, batch: LineBatch): Promise<LineResult[]> {
+  check(batch: LineBatch): Promise<LineResult[]> {
     if (this.failure) return Promise.reject(this.failure);
-    const results = new Promise<LineResult[]>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
-    this.workers[id % this.workers.length]!.postMessage(batch);
+    const results = new Promise<LineResult[]>((resolve, reject) => this.waiting.set(batch.id, { resolve, reject }));
+    this.workers[batch.id % this.workers.length]!.postMessage(batch);
     return results;
   }
 
@@ -88,7 +88,7 @@ export async function* checkLinesInParallel(
   let nextId = 0;
   const send = (batch: FileLine[]): void => {
     const id = nextId++;
-    const results = pool.check(id, { id, lines: batch.map(({ text, invalidUtf8At }) => (invalidUtf8At === undefined ? { text } : { text, invalidUtf8At })) });
+    const results = pool.check({ id, lines: batch.map(({ text, invalidUtf8At }) => (invalidUtf8At === undefined ? { text } : { text, invalidUtf8At })) });
     // A failure is reported when the batch is drained, in order; until then it must not go unhandled.
     results.catch(() => undefined);
     inFlight.push({ lines: batch, results });
