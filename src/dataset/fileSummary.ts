@@ -124,10 +124,14 @@ function eosFinding(summary: FileSummary, context: CheckContext): LineFinding | 
   if (turnEnd !== undefined && turnEndId === undefined) return undefined;
   const stopIds = context.generationStopIds ?? [];
   if (turnEndId !== undefined && stopIds.includes(turnEndId)) return undefined;
-  const eosId = tokenizer.tokenId(tokenizer.eosToken);
-  const fix = turnEnd !== undefined && turnEndId !== undefined
-    ? `add ${turnEndId} (${turnEnd}) to "eos_token_id" in the model folder's generation_config.json, as in {"eos_token_id": [${[...new Set([...(stopIds.length > 0 ? stopIds : eosId === undefined ? [] : [eosId]), turnEndId])].join(', ')}]}, or set "eos_token" to ${turnEnd} in tokenizer_config.json`
-    : 'make generation stop on the template\'s end-of-turn token (generation_config.json "eos_token_id"), or set "eos_token" to it in tokenizer_config.json';
+  let fix = 'make generation stop on the template\'s end-of-turn token (generation_config.json "eos_token_id"), or set "eos_token" to it in tokenizer_config.json';
+  if (turnEnd !== undefined && turnEndId !== undefined) {
+    // What generation stops on today (generation_config.json, else the eos_token), plus the end of turn.
+    const eosId = tokenizer.tokenId(tokenizer.eosToken);
+    const current = stopIds.length > 0 ? stopIds : eosId === undefined ? [] : [eosId];
+    const suggested = [...new Set([...current, turnEndId])];
+    fix = `add ${turnEndId} (${turnEnd}) to "eos_token_id" in the model folder's generation_config.json, as in {"eos_token_id": [${suggested.join(', ')}]}, or set "eos_token" to ${turnEnd} in tokenizer_config.json`;
+  }
   return {
     code: 'template/eos-never-rendered', start: 0, end: 0,
     message: `The tokenizer's eos_token ${tokenizer.eosToken} never appears in the rendered examples${turnEnd ? `, which end each reply with ${turnEnd}` : ''}, and generation stops only on eos_token_id, so the trained model would not stop after its reply: ${fix}`,

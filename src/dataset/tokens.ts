@@ -87,34 +87,34 @@ export class TextTokenizer {
     const splitter = this.sectionSplitter;
     if (!splitter) return this.encodePiece(text);
     const ids: number[] = [];
-    const starts: number[] = [];
-    const ends: number[] = [];
+    // Start and end of each token, in a buffer that doubles as tokens are added.
+    let offsets = new Int32Array(64);
     let approximate = false;
     let from = 0;
+    const push = (id: number, start: number, end: number): void => {
+      if (2 * ids.length + 2 > offsets.length) {
+        const grown = new Int32Array(offsets.length * 2);
+        grown.set(offsets);
+        offsets = grown;
+      }
+      offsets[2 * ids.length] = start;
+      offsets[2 * ids.length + 1] = end;
+      ids.push(id);
+    };
     const addPiece = (end: number): void => {
       if (end <= from) return;
       const piece = this.cachedPiece(text.slice(from, end));
       approximate ||= piece.approximate;
-      for (let i = 0; i < piece.ids.length; i++) {
-        ids.push(piece.ids[i]!);
-        starts.push(from + piece.offsets[2 * i]!);
-        ends.push(from + piece.offsets[2 * i + 1]!);
-      }
+      for (let i = 0; i < piece.ids.length; i++) push(piece.ids[i]!, from + piece.offsets[2 * i]!, from + piece.offsets[2 * i + 1]!);
     };
     splitter.lastIndex = 0;
     for (let match = splitter.exec(text); match; match = splitter.exec(text)) {
       addPiece(match.index);
-      ids.push(this.sectionTokenIds.get(match[0])!);
-      starts.push(match.index);
-      ends.push(match.index + match[0].length);
+      push(this.sectionTokenIds.get(match[0])!, match.index, match.index + match[0].length);
       from = match.index + match[0].length;
     }
     addPiece(text.length);
-    const offsets = new Int32Array(ids.length * 2);
-    for (let i = 0; i < ids.length; i++) {
-      offsets[2 * i] = starts[i]!;
-      offsets[2 * i + 1] = ends[i]!;
-    }
+    offsets = offsets.slice(0, 2 * ids.length);
     return { ids, offsets, approximate };
   }
 
