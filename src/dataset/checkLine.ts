@@ -9,6 +9,7 @@ import { interpretRecord, type DatasetRecord, type RecordFormat } from './record
 import type { LineFinding } from './rules';
 import { findControlTokens } from './checks/controlTokens';
 import { findForeignTokens } from './checks/foreignTokens';
+import { attachLineFixes } from './fixes';
 
 /** Everything a line is checked against: the same context training prepares examples with. */
 export type CheckContext = ExampleContext;
@@ -32,7 +33,10 @@ export interface LineResult {
 
 export function checkLine(text: string, context: CheckContext): LineResult {
   if (text.trim().length === 0) {
-    return { blank: true, findings: [{ code: 'line/blank', start: 0, end: text.length, message: 'Blank line: remove it, every line must hold one JSON example' }] };
+    return {
+      blank: true,
+      findings: [{ code: 'line/blank', start: 0, end: text.length, message: 'Blank line: remove it, every line must hold one JSON example', fixes: [{ title: 'Delete the blank line', kind: 'delete-line' }] }],
+    };
   }
   const parsed = parseJson(text);
   if (!parsed.ok) {
@@ -41,6 +45,7 @@ export function checkLine(text: string, context: CheckContext): LineResult {
   }
   const interpreted = interpretRecord(parsed.value);
   const findings = interpreted.findings;
+  attachLineFixes(text, interpreted.record, findings);
   for (const duplicate of parsed.duplicateKeys) {
     findings.push({
       code: 'json/duplicate-key', start: duplicate.keySpan.start, end: duplicate.keySpan.end,
@@ -65,7 +70,7 @@ function checkRendered(line: string, record: DatasetRecord, context: CheckContex
   result.findings.push(...(prepared ? prepared.findings : rendered.findings));
   if (rendered.text.length === 0) return;
   const known = tokenizer?.specialTokens ?? template?.info.specialTokens;
-  if (record.kind === 'text' && known) result.findings.push(...findForeignTokens(line, record.text, known, record.textSpan));
+  if (record.kind === 'text' && known) result.findings.push(...findForeignTokens(line, record.text, known, record.textSpan, !tokenizer));
   if (record.kind === 'chat') result.findings.push(...findControlTokens(line, record.messages, context));
   // Chat records are rendered and tokenized without added special tokens, by TRL and by our
   // trainer alike; only text records get the tokenizer's BOS on top of their own.

@@ -145,5 +145,6 @@ export function duplicateFinding(lineText: string, firstLine: number): LineFindi
     code: 'duplicate/example', start, end: lineText.trimEnd().length,
     message: `Exact duplicate of line ${firstLine + 1}: duplicates over-weight one example; remove this copy`,
     related: { line: firstLine, message: 'first occurrence' },
+    fixes: [{ title: 'Delete this duplicate line', kind: 'delete-line' }],
   };
 }

@@ -3,6 +3,7 @@
  * severity. Codes are part of the CLI's contract (scripts filter on them, `sft-studio.json`
  * overrides them), so they are never renamed.
  */
+import type { TextEdit } from './textEdits';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -80,6 +81,19 @@ export function isRuleCode(code: string): code is RuleCode {
 /** What a rule override in `sft-studio.json` or `--ignore` can set. */
 export type RuleSetting = Severity | 'off';
 
+/** A replacement inside the finding's own line: UTF-16 columns, end exclusive. */
+export type LineEdit = TextEdit;
+
+/**
+ * A fix a finding offers, as plain data so that the editor (code actions) and the command line
+ * can both apply it: edits inside the line, the removal of the whole line, or a setting of the
+ * project file (`sft-studio.json`).
+ */
+export type Fix =
+  | { title: string; kind: 'edit-line'; edits: LineEdit[] }
+  | { title: string; kind: 'delete-line' }
+  | { title: string; kind: 'set-project'; key: 'template'; value: string };
+
 /** A finding inside one line; the line number is added by whoever knows it. */
 export interface LineFinding {
   code: RuleCode;
@@ -89,6 +103,8 @@ export interface LineFinding {
   end: number;
   /** Another place the finding refers to, such as the first copy of a duplicate. */
   related?: { line: number; message: string };
+  /** Fixes, best first; the first one is the preferred quick fix. */
+  fixes?: Fix[];
 }
 
 /** A finding with its place in the file and its effective severity. */

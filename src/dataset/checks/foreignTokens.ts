@@ -37,22 +37,30 @@ function indexFor(known: readonly string[]): ForeignTokenIndex | null {
   return index;
 }
 
-/** At most three findings per text, on the token occurrences inside the JSON string `textSpan` of `line`. */
-export function findForeignTokens(line: string, text: string, known: readonly string[], textSpan: JsonSpan): LineFinding[] {
+/**
+ * At most three findings per text, on the token occurrences inside the JSON string `textSpan` of
+ * `line`. Each offers the templates that own its token, those that own most of the text's foreign
+ * tokens first, then the plainer (shorter) name: `<|user|>` alone belongs to several families, `<|user|>` with `<|end|>` to Phi-3.
+ * Templates are offered only when `known` comes from a template alone: a model's tokenizer would
+ * not know the other family's tokens either.
+ */
+export function findForeignTokens(line: string, text: string, known: readonly string[], textSpan: JsonSpan, offerTemplates: boolean): LineFinding[] {
   const index = indexFor(known);
   if (!index) return [];
-  const findings: LineFinding[] = [];
-  index.pattern.lastIndex = 0;
-  for (let match = index.pattern.exec(text); match && findings.length < 3; match = index.pattern.exec(text)) {
-    const owners = index.families.get(match[0])!.slice(0, 3).join(', ');
-    const at = {
-      start: sourceColumnOfStringIndex(line, textSpan, match.index),
-      end: sourceColumnOfStringIndex(line, textSpan, match.index + match[0].length),
-    };
-    findings.push({
-      code: 'template/foreign-tokens', ...at,
-      message: `${match[0]} is a special token of other models' chat templates (${owners}), not of this model's, so it is trained as plain characters: was this file written for another model?`,
-    });
+  const matches = [...text.matchAll(index.pattern)];
+  if (matches.length === 0) return [];
+  const score = new Map<string, number>();
+  for (const token of new Set(matches.map((m) => m[0]))) {
+    for (const family of index.families.get(token)!) score.set(family, (score.get(family) ?? 0) + 1);
   }
-  return findings;
+  return matches.slice(0, 3).map((match) => {
+    const families = [...index.families.get(match[0])!].sort((a, b) => score.get(b)! - score.get(a)! || a.length - b.length).slice(0, 3);
+    const start = sourceColumnOfStringIndex(line, textSpan, match.index);
+    const finding: LineFinding = {
+      code: 'template/foreign-tokens', start, end: sourceColumnOfStringIndex(line, textSpan, match.index + match[0].length),
+      message: `${match[0]} is a special token of other models' chat templates (${families.join(', ')}), not of this model's, so it is trained as plain characters: was this file written for another model?`,
+    };
+    if (offerTemplates) finding.fixes = families.map((family) => ({ title: `Use template "${family}" in sft-studio.json`, kind: 'set-project', key: 'template', value: family }));
+    return finding;
+  });
 }

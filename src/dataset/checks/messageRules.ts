@@ -93,9 +93,12 @@ function readMessage(item: JsonNode, dialect: MessageDialect, findings: LineFind
     written = roleMember.value.value;
     role = dialect.roleAliases ? dialect.roleAliases[written] ?? '' : written;
     if (!role || !KNOWN_ROLES.includes(role)) {
-      const hint = didYouMean(written, dialect.roleAliases ? Object.keys(dialect.roleAliases) : KNOWN_ROLES);
+      const hint = suggestRole(written, dialect);
       const advice = hint ? `did you mean ${JSON.stringify(hint)}?` : `use one of ${roleChoices(dialect)}`;
-      findings.push({ code: 'message/role-unknown', ...spanOf(roleMember.value), message: `Unknown role ${JSON.stringify(written)}: ${advice}` });
+      const span = spanOf(roleMember.value);
+      const finding: LineFinding = { code: 'message/role-unknown', ...span, message: `Unknown role ${JSON.stringify(written)}: ${advice}` };
+      if (hint) finding.fixes = [{ title: `Change the role to ${JSON.stringify(hint)}`, kind: 'edit-line', edits: [{ ...span, newText: JSON.stringify(hint) }] }];
+      findings.push(finding);
       ok = false;
     }
   }
@@ -227,6 +230,20 @@ function checkSequence(messages: readonly ChatMessage[], findings: LineFinding[]
       message: 'The conversation ends after the last assistant reply: the trailing messages teach nothing; remove them or add the reply',
     });
   }
+}
+
+/**
+ * Role names of other formats that mean a chat role: ShareGPT's `human` and `gpt`, Gemma's
+ * `model`. They are what people most often write into a `messages` record by mistake.
+ */
+const ROLE_SYNONYMS: Readonly<Record<string, string>> = {
+  human: 'user', gpt: 'assistant', bot: 'assistant', model: 'assistant', ai: 'assistant', chatgpt: 'assistant', function_call: 'assistant', observation: 'tool', function: 'tool',
+};
+
+/** The role the writer most likely meant: a synonym from another format, else the nearest known name. */
+function suggestRole(written: string, dialect: MessageDialect): string | undefined {
+  if (dialect.roleAliases) return didYouMean(written, Object.keys(dialect.roleAliases));
+  return ROLE_SYNONYMS[written.toLowerCase()] ?? didYouMean(written, KNOWN_ROLES);
 }
 
 function roleChoices(dialect: MessageDialect): string {
