@@ -40,6 +40,8 @@ export interface TokenizedExample {
   offsets: Int32Array;
   /** The token count before truncation, when the example was longer than `maxLength`. */
   truncatedFrom?: number;
+  /** Where truncation cuts `rendered.text` (a UTF-16 offset), when it does. */
+  cutAt?: number;
   /** The token count of the whole rendered example, before truncation. */
   totalTokens: number;
   /** Trained tokens kept, and trained tokens cut by truncation. */
@@ -123,7 +125,10 @@ export function prepareRecord(record: DatasetRecord, context: ExampleContext): P
     trained: cut ? trainedAll.slice(0, kept) : trainedAll,
     offsets: cut ? encoded.offsets.slice(0, 2 * kept) : encoded.offsets,
   };
-  if (total > kept) example.truncatedFrom = total;
+  if (total > kept) {
+    example.truncatedFrom = total;
+    example.cutAt = encoded.offsets[2 * kept] ?? rendered.text.length;
+  }
   return example;
 }
 
@@ -132,6 +137,12 @@ export function prepareRecord(record: DatasetRecord, context: ExampleContext): P
  * with a structural error (by the rule's default severity) are unusable.
  */
 export function prepareLine(text: string, context: ExampleContext): PreparedExample {
+  const read = readTrainableRecord(text);
+  return read.ok ? prepareRecord(read.record, context) : read;
+}
+
+/** The record of a line that has no structural error, or the findings that keep it from training. */
+export function readTrainableRecord(text: string): { ok: true; record: DatasetRecord } | { ok: false; findings: LineFinding[] } {
   if (text.trim().length === 0) return { ok: false, findings: [{ code: 'line/blank', start: 0, end: text.length, message: 'Blank line' }] };
   const parsed = parseJson(text);
   if (!parsed.ok) {
@@ -142,7 +153,7 @@ export function prepareLine(text: string, context: ExampleContext): PreparedExam
   // A line the checker marks with a structural error is not trained, even where it renders.
   const errors = interpreted.findings.filter((f) => RULES[f.code].severity === 'error');
   if (!interpreted.record || errors.length > 0) return { ok: false, findings: errors.length > 0 ? errors : interpreted.findings };
-  return prepareRecord(interpreted.record, context);
+  return { ok: true, record: interpreted.record };
 }
 
 /** The tightest record range for a position in the rendered text: the message content holding it. */
