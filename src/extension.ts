@@ -1,15 +1,51 @@
 /** Extension entry point: wires the editor features together and nothing else. */
 import * as vscode from 'vscode';
-import { DatasetDiagnostics } from './language/diagnostics';
+import { DatasetCodeActions, SET_PROJECT_COMMAND } from './language/codeActions';
+import { DatasetCompletion } from './language/completion';
+import { DatasetDiagnostics, LANGUAGE_ID } from './language/diagnostics';
+import { DatasetHover } from './language/hover';
+import { CHOOSE_MODEL_COMMAND, ModelPicker, type ModelChoice } from './language/modelPicker';
+import { ruleLinks } from './language/ruleLinks';
+import { WorkspaceCheck } from './language/workspaceCheck';
+import { ExamplePreviewPanel } from './views/previewPanel';
+import { REVEAL_LINE_COMMAND, revealLine, showStatistics } from './views/statisticsPanel';
 
 export function activate(context: vscode.ExtensionContext): void {
+  const started = performance.now();
   const log = vscode.window.createOutputChannel('SFT Studio', { log: true });
-  const diagnostics = new DatasetDiagnostics(log);
+  const links = ruleLinks(context.extensionUri);
+  const diagnostics = new DatasetDiagnostics(log, links);
+  const picker = new ModelPicker(diagnostics);
+  const preview = new ExamplePreviewPanel(diagnostics);
+  const workspaceCheck = new WorkspaceCheck(vscode.Uri.joinPath(context.extensionUri, 'dist', 'cli.js').fsPath, links, log);
+  const selector: vscode.DocumentSelector = { language: LANGUAGE_ID };
+  const activeDataset = (): vscode.TextDocument | undefined => {
+    const doc = vscode.window.activeTextEditor?.document;
+    if (doc?.languageId === LANGUAGE_ID) return doc;
+    void vscode.window.showWarningMessage('SFT Studio: open a .sft.jsonl dataset first.');
+    return undefined;
+  };
   context.subscriptions.push(
     log,
     diagnostics,
+    picker,
+    preview,
+    workspaceCheck,
+    vscode.languages.registerHoverProvider(selector, new DatasetHover(diagnostics)),
+    vscode.languages.registerCodeActionsProvider(selector, new DatasetCodeActions(diagnostics), DatasetCodeActions.metadata),
+    vscode.languages.registerCompletionItemProvider(selector, new DatasetCompletion(), ...DatasetCompletion.triggerCharacters),
     vscode.commands.registerCommand('sftStudio.recheckDataset', () => diagnostics.reloadAll()),
+    vscode.commands.registerCommand(CHOOSE_MODEL_COMMAND, (choice?: ModelChoice) => picker.choose(choice)),
+    vscode.commands.registerCommand(SET_PROJECT_COMMAND, (dataset: vscode.Uri, key: 'model' | 'template', value: string) => picker.choose({ key, value }, dataset)),
+    vscode.commands.registerCommand('sftStudio.showStatistics', () => {
+      const doc = activeDataset();
+      return doc ? showStatistics(diagnostics, doc) : undefined;
+    }),
+    vscode.commands.registerCommand('sftStudio.previewExample', () => preview.show(vscode.window.activeTextEditor)),
+    vscode.commands.registerCommand('sftStudio.checkWorkspace', () => workspaceCheck.run()),
+    vscode.commands.registerCommand(REVEAL_LINE_COMMAND, (uri: string, line: number) => revealLine(uri, line)),
   );
+  log.info(`Activated in ${(performance.now() - started).toFixed(1)} ms`);
 }
 
 export function deactivate(): void {

@@ -29,7 +29,7 @@ Usage:
       Rewrite ShareGPT and Alpaca lines as {"messages": [...]}; other lines are copied unchanged.
   sft-studio templates [--format text|json]
       List the built-in chat templates.
-  sft-studio rules [--format text|json]
+  sft-studio rules [--format text|json|markdown]
       List the rule codes of check, with their default severity and what each finds.
   sft-studio train [CONFIG] [--set section.key=value]... [--output-dir DIR] [--backend B]
                    [--resume RUN_DIR] [--events stdout]

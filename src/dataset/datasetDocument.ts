@@ -10,6 +10,7 @@
 import { checkLine, type CheckContext, type LineResult } from './checkLine';
 import { duplicateFinding, FileSummary, fileLevelFindings } from './fileSummary';
 import { resolveFinding, type Finding, type LineFinding, type RuleSetting } from './rules';
+import { StatisticsCollector, type DatasetStatistics } from './stats';
 
 interface LineState {
   text: string;
@@ -141,6 +142,15 @@ export class DatasetDocument {
       if (state.result && (state.result.findings.length > 0 || this.isDuplicate(state))) all.push(...this.lineFindings(i));
     }
     return [...all, ...this.fileFindings()];
+  }
+
+  /** Statistics of the checked lines (counts, lengths, the longest examples). */
+  statistics(): DatasetStatistics {
+    const collector = new StatisticsCollector(this.setup.context.maxLength);
+    this.lines.forEach((state, line) => {
+      if (state.result) collector.add(state.result, line);
+    });
+    return collector.summary();
   }
 
   /** The line's result (formats, token counts), for hovers and statistics; undefined while pending. */

@@ -19,7 +19,18 @@ export interface DatasetStatistics {
   /** Examples per length bucket; `upTo` is inclusive, the last bucket is open-ended. */
   histogram: Array<{ upTo: number | null; examples: number }>;
   formats: Record<string, number>;
+  /** The longest examples, longest first: the ones truncation hits first (0-based lines). */
+  longest: LongExample[];
 }
+
+export interface LongExample {
+  line: number;
+  tokens: number;
+  trainedTokens: number;
+}
+
+/** How many of the longest examples the statistics keep. */
+const LONGEST_KEPT = 10;
 
 export class StatisticsCollector {
   private examples = 0;
@@ -40,7 +51,10 @@ export class StatisticsCollector {
     this.buckets = new Array<number>(this.bounds.length + 1).fill(0);
   }
 
-  add(result: LineResult): void {
+  private readonly longest: LongExample[] = [];
+
+  /** Counts one line's result; `line` (0-based) lets the longest examples be named. */
+  add(result: LineResult, line?: number): void {
     if (!result.format) return;
     this.examples++;
     this.formats[result.format] = (this.formats[result.format] ?? 0) + 1;
@@ -52,6 +66,16 @@ export class StatisticsCollector {
     if (result.tokens > this.maxLength) this.over++;
     const bucket = this.bounds.findIndex((b) => result.tokens! <= b);
     this.buckets[bucket < 0 ? this.bounds.length : bucket]!++;
+    if (line !== undefined) this.keepIfLong({ line, tokens: result.tokens, trainedTokens: result.trainedTokens ?? 0 });
+  }
+
+  private keepIfLong(example: LongExample): void {
+    const list = this.longest;
+    if (list.length === LONGEST_KEPT && list[list.length - 1]!.tokens >= example.tokens) return;
+    let at = list.length;
+    while (at > 0 && list[at - 1]!.tokens < example.tokens) at--;
+    list.splice(at, 0, example);
+    if (list.length > LONGEST_KEPT) list.pop();
   }
 
   summary(): DatasetStatistics {
@@ -67,6 +91,7 @@ export class StatisticsCollector {
       overMaxLengthShare: this.tokenized > 0 ? this.over / this.tokenized : 0,
       histogram: this.buckets.map((examples, i) => ({ upTo: this.bounds[i] ?? null, examples })),
       formats: { ...this.formats },
+      longest: [...this.longest],
     };
   }
 }
@@ -93,6 +118,7 @@ export function formatStatistics(stats: DatasetStatistics): string {
     lines.push(`  ${label.padStart(11)} ${String(bucket.examples).padStart(8)} ${'#'.repeat(Math.round((bucket.examples / widest) * 40))}`);
     if (bucket.upTo !== null) lower = bucket.upTo + 1;
   }
+  if (stats.longest.length > 0) lines.push(`longest: ${stats.longest.slice(0, 5).map((e) => `line ${e.line + 1} (${e.tokens} tokens)`).join(', ')}`);
   return lines.join('\n');
 }
 

@@ -15,7 +15,7 @@ import { setupDiagnostic, toDiagnostic } from './convert';
 export const LANGUAGE_ID = 'sft-jsonl';
 
 /** Documents share a setup when they share a project file (or, without one, a folder). */
-function setupKey(doc: vscode.TextDocument): string {
+export function setupKey(doc: vscode.TextDocument): string {
   const dir = path.dirname(doc.uri.fsPath);
   return findProjectFile(dir) ?? `(no project file):${dir}`;
 }
@@ -34,7 +34,11 @@ export class DatasetDiagnostics implements vscode.Disposable {
   private readonly setups = new Map<string, CheckSetup | Error>();
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly log: vscode.LogOutputChannel) {
+  /** Fires when a document's diagnostics were published, and when setups are reloaded. */
+  private readonly changed = new vscode.EventEmitter<vscode.Uri | undefined>();
+  readonly onDidChange = this.changed.event;
+
+  constructor(private readonly log: vscode.LogOutputChannel, private readonly ruleLink: (code: string) => vscode.Uri | undefined) {
     this.disposables.push(
       this.collection,
       vscode.workspace.onDidOpenTextDocument((doc) => this.open(doc)),
@@ -50,16 +54,60 @@ export class DatasetDiagnostics implements vscode.Disposable {
     for (const doc of vscode.workspace.textDocuments) this.open(doc);
   }
 
-  /** Forgets every setup and checks every open dataset again (after sft-studio.json changes). */
+  /** The setup a document is checked with, once loaded (an Error when the project file is broken). */
+  setupFor(doc: vscode.TextDocument): CheckSetup | Error | undefined {
+    return this.setups.get(setupKey(doc));
+  }
+
+  /** The setup of a document, loading it if no open document has needed it yet. */
+  ensureSetup(doc: vscode.TextDocument): CheckSetup | Error {
+    const key = setupKey(doc);
+    return this.setups.get(key) ?? this.loadSetup(doc, key);
+  }
+
+  /** The checked model of an open dataset, for hovers, fixes and statistics. */
+  documentModel(uri: vscode.Uri): DatasetDocument | undefined {
+    return this.tracked.get(uri.toString())?.model;
+  }
+
+  /**
+   * The document's model once every line is checked; undefined when cancelled, or when the
+   * project setup is broken (its diagnostic says why).
+   */
+  whenChecked(doc: vscode.TextDocument, cancel: vscode.CancellationToken): Promise<DatasetDocument | undefined> {
+    this.open(doc);
+    return new Promise((resolve) => {
+      const done = (model: DatasetDocument | undefined): void => {
+        listener.dispose();
+        cancelled.dispose();
+        resolve(model);
+      };
+      const check = (): void => {
+        const model = this.documentModel(doc.uri);
+        if (model && model.pendingLines === 0) done(model);
+        else if (this.setupFor(doc) instanceof Error) done(undefined);
+      };
+      const listener = this.onDidChange(check);
+      const cancelled = cancel.onCancellationRequested(() => done(undefined));
+      check();
+    });
+  }
+
+  /**
+   * Forgets every setup and checks every open dataset again (after sft-studio.json changes, or
+   * on "Re-check Dataset"); model folders are read again where their files changed.
+   */
   reloadAll(): void {
     this.setups.clear();
+    this.changed.fire(undefined);
     for (const doc of vscode.workspace.textDocuments) {
       this.close(doc);
       this.open(doc);
     }
   }
 
-  private open(doc: vscode.TextDocument): void {
+  /** Starts checking a dataset document (once); its diagnostics follow when the check is done. */
+  open(doc: vscode.TextDocument): void {
     if (doc.languageId !== LANGUAGE_ID || this.tracked.has(doc.uri.toString())) return;
     if (!readEditorSettings(doc.uri).checkEnabled) return;
     const key = setupKey(doc);
@@ -80,6 +128,7 @@ export class DatasetDiagnostics implements vscode.Disposable {
     if (this.tracked.has(doc.uri.toString())) return;
     if (setup instanceof Error) {
       this.collection.set(doc.uri, [setupDiagnostic(setup.message)]);
+      this.changed.fire(doc.uri);
       return;
     }
     const model = new DatasetDocument({ context: setup.context, overrides: setup.overrides, notes: setup.notes });
@@ -127,7 +176,8 @@ export class DatasetDiagnostics implements vscode.Disposable {
 
   private publish(uri: vscode.Uri, tracked: TrackedDocument): void {
     if (this.tracked.get(uri.toString()) !== tracked) return;
-    this.collection.set(uri, tracked.model.allFindings().map((finding) => toDiagnostic(finding, uri)));
+    this.collection.set(uri, tracked.model.allFindings().map((finding) => toDiagnostic(finding, uri, this.ruleLink)));
+    this.changed.fire(uri);
   }
 
   /** Loads the setup of the document's project; a broken project file comes back as an Error to show. */
@@ -150,5 +200,6 @@ export class DatasetDiagnostics implements vscode.Disposable {
       clearTimeout(tracked.sliceTimer);
     }
     for (const disposable of this.disposables) disposable.dispose();
+    this.changed.dispose();
   }
 }

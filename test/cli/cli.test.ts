@@ -245,3 +245,21 @@ test('generate rejects an unknown role before loading a backend; a broken projec
   assert.equal(broken.code, 2);
   assert.match(broken.stderr, /sft-studio\.json:4:3: not valid JSON: Expected ',' or '}' after a property value/);
 });
+
+test('the "$sft-studio" problem matcher reads every line of the text output', () => {
+  const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { contributes: { problemMatchers: Array<{ name: string; pattern: { regexp: string; file: number; line: number; column: number; severity: number; code: number; message: number } }> } };
+  const matcher = manifest.contributes.problemMatchers.find((m) => m.name === 'sft-studio')!;
+  const pattern = new RegExp(matcher.pattern.regexp);
+  const dir = workspace({ 'with: colon.sft.jsonl': `${GOOD}\n${BAD_ROLE}\n${GOOD}\n` });
+  const { stdout } = run(['check', path.join(dir, 'with: colon.sft.jsonl')]);
+  const lines = stdout.trim().split('\n');
+  assert.ok(lines.length >= 2);
+  for (const line of lines) {
+    const match = pattern.exec(line);
+    assert.ok(match, `the problem matcher misses: ${line}`);
+    assert.equal(match[matcher.pattern.file], path.join(dir, 'with: colon.sft.jsonl'));
+  }
+  const role = pattern.exec(lines.find((l) => l.includes('message/role-unknown'))!)!;
+  assert.deepEqual([role[matcher.pattern.line], role[matcher.pattern.column], role[matcher.pattern.severity], role[matcher.pattern.code]], ['2', String(BAD_ROLE.indexOf('"usr"') + 1), 'error', 'message/role-unknown']);
+  assert.match(role[matcher.pattern.message]!, /^Unknown role "usr"/);
+});

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { findCachedModel, hubCacheDir, resolveModelReference } from '../../src/dataset/load/hubCache';
+import { findCachedModel, hubCacheDir, listCachedModels, resolveModelReference } from '../../src/dataset/load/hubCache';
 
 function cache(revisions: string[], refMain?: string): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sft-hub-'));
@@ -39,4 +39,14 @@ test('a folder wins over a hub id, and a missing model says how to get it', () =
   assert.equal(resolveModelReference('Org/Name', root, { HF_HOME: root }), folder);
   assert.throws(() => resolveModelReference('Org/Missing', root, { HF_HOME: root }), /neither a folder nor in the Hugging Face cache .*huggingface-cli download Org\/Missing/);
   assert.throws(() => resolveModelReference('./models/base', root, { HF_HOME: root }), /Model folder .*models\/base does not exist/);
+});
+
+test('cached models with a tokenizer are listed by hub id', () => {
+  const root = cache(['aaa111'], 'aaa111');
+  const snapshot = path.join(root, 'hub', 'models--HuggingFaceTB--SmolLM2-135M-Instruct', 'snapshots', 'aaa111');
+  assert.deepEqual(listCachedModels({ HF_HOME: root }), [], 'a snapshot without tokenizer files is not a model to check with');
+  fs.writeFileSync(path.join(snapshot, 'tokenizer_config.json'), '{}');
+  fs.mkdirSync(path.join(root, 'hub', 'datasets--org--data', 'snapshots', 'x'), { recursive: true });
+  assert.deepEqual(listCachedModels({ HF_HOME: root }), ['HuggingFaceTB/SmolLM2-135M-Instruct']);
+  assert.deepEqual(listCachedModels({ HF_HUB_CACHE: path.join(root, 'nowhere') }), []);
 });

@@ -39,3 +39,11 @@ test('broken folders are clear setup errors', () => {
   assert.throws(() => loadModelFolder(folder({ 'tokenizer_config.json': JSON.stringify({ chat_template: 5 }) })), /"chat_template" in .* must be a string or a list/);
   assert.throws(() => loadModelFolder(folder({ 'tokenizer_config.json': '{}', 'tokenizer.json': JSON.stringify({ model: { type: 'Nonsense' } }) })), /Cannot load the tokenizer/);
 });
+
+test('an edited chat_template.jinja is read again; an unchanged folder comes from the cache', () => {
+  const dir = folder({ 'tokenizer_config.json': JSON.stringify({ eos_token: '</s>' }), 'chat_template.jinja': 'first' });
+  const first = loadModelFolder(dir);
+  assert.equal(loadModelFolder(dir), first);
+  fs.writeFileSync(path.join(dir, 'chat_template.jinja'), 'second, longer');
+  assert.equal(loadModelFolder(dir).chatTemplate, 'second, longer');
+});

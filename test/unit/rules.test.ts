@@ -1,7 +1,11 @@
 /** Every structural rule, positive and negative, with the range each finding points at. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { chat, check, codes, covered } from '../helpers';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ruleHeading, rulesMarkdown } from '../../src/dataset/ruleDocs';
+import { RULES, type RuleCode } from '../../src/dataset/rules';
+import { chat, check, codes, covered, ROOT } from '../helpers';
 
 const GOOD = chat(['system', 'Be brief.'], ['user', 'Hi'], ['assistant', 'Hello!']);
 
@@ -145,4 +149,10 @@ test('an unknown role that is close to a known one gets a "did you mean"', () =>
   assert.match(findingOf(chat(['User', 'hi'], ['assistant', 'x']), 'message/role-unknown').message, /did you mean "user"\?/);
   assert.match(findingOf(chat(['user', 'hi'], ['assistent', 'x']), 'message/role-unknown').message, /did you mean "assistant"\?/);
   assert.match(findingOf(chat(['robot', 'hi'], ['assistant', 'x']), 'message/role-unknown').message, /use one of "system"/);
+});
+
+test('docs/rules.md, which diagnostics link to, explains every rule and is what the catalog writes', () => {
+  const doc = fs.readFileSync(path.join(ROOT, 'docs', 'rules.md'), 'utf8');
+  assert.equal(doc, rulesMarkdown(), 'docs/rules.md is out of date: run `bin/sft-studio rules --format markdown > docs/rules.md`');
+  for (const code of Object.keys(RULES)) assert.ok(doc.includes(`\n${ruleHeading(code as RuleCode)}\n`), code);
 });

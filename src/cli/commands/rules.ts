@@ -1,12 +1,17 @@
-/** `sft-studio rules [--format text|json]`: every rule code with its default severity and a line on what it finds. */
+/** `sft-studio rules [--format text|json|markdown]`: every rule code with its default severity and a line on what it finds. */
 import { RULES } from '../../dataset/rules';
+import { rulesMarkdown } from '../../dataset/ruleDocs';
 import { choiceFlag, parseArgs, UsageError } from '../args';
 import type { CliIo } from '../io';
 
 export function runRules(argv: readonly string[], io: CliIo): number {
   const args = parseArgs(argv, { format: { value: true } });
-  if (args.positionals.length > 0) throw new UsageError('usage: sft-studio rules [--format text|json]');
-  const format = choiceFlag(args, 'format', ['text', 'json'] as const, 'text');
+  if (args.positionals.length > 0) throw new UsageError('usage: sft-studio rules [--format text|json|markdown]');
+  const format = choiceFlag(args, 'format', ['text', 'json', 'markdown'] as const, 'text');
+  if (format === 'markdown') {
+    io.stdout(rulesMarkdown());
+    return 0;
+  }
   const rules = Object.entries(RULES).map(([code, rule]) => ({ code, severity: rule.severity, summary: rule.summary }));
   if (format === 'json') {
     io.stdout(`${JSON.stringify(rules, null, 1)}\n`);

@@ -91,7 +91,7 @@ export async function checkFile(file: string, setup: CheckSetup, handlers: FileC
     }
     lines++;
     summary.add(result, { index: line.index });
-    statistics.add(result);
+    statistics.add(result, line.index);
     if (result.hash !== undefined) {
       const first = firstLineOf.get(result.hash);
       if (first === undefined) firstLineOf.set(result.hash, line.index);

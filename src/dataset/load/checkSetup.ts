@@ -32,6 +32,8 @@ export interface CheckSetup {
   notes: LineFinding[];
   /** The project file used, if any. */
   projectFile?: string;
+  /** The model as the project file or flag names it (a folder or a hub id), for display. */
+  model?: string;
 }
 
 /** Finds `sft-studio.json` in `startDir` or the nearest ancestor. */
@@ -81,6 +83,8 @@ export function loadCheckSetup(datasetDir: string, flags: CheckFlags): CheckSetu
   }
   const setup: CheckSetup = { context, overrides, notes };
   if (projectFile) setup.projectFile = projectFile;
+  const modelName = flags.model ?? project.model;
+  if (modelName) setup.model = modelName;
   return setup;
 }
 

@@ -32,6 +32,30 @@ export function findCachedModel(hubId: string, env: NodeJS.ProcessEnv = process.
   return revisions[0];
 }
 
+/** Whether a folder holds what the checker reads from a model: a tokenizer or its config. */
+export function isModelFolder(dir: string): boolean {
+  return fs.existsSync(path.join(dir, 'tokenizer.json')) || fs.existsSync(path.join(dir, 'tokenizer_config.json'));
+}
+
+/** The hub ids of the models in the local cache whose snapshot holds a tokenizer, sorted. */
+export function listCachedModels(env: NodeJS.ProcessEnv = process.env): string[] {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(hubCacheDir(env));
+  } catch {
+    return [];
+  }
+  const ids: string[] = [];
+  for (const entry of entries) {
+    const match = /^models--([^-].*?)--(.+)$/.exec(entry);
+    if (!match) continue;
+    const id = `${match[1]}/${match[2]}`;
+    const snapshot = findCachedModel(id, env);
+    if (snapshot && isModelFolder(snapshot)) ids.push(id);
+  }
+  return ids.sort((a, b) => a.localeCompare(b));
+}
+
 /** Resolves a `model` value to a folder; throws {@link SetupError} saying how to get a missing hub model. */
 export function resolveModelReference(reference: string, baseDir: string, env: NodeJS.ProcessEnv = process.env): string {
   const asPath = path.resolve(baseDir, reference);

@@ -23,13 +23,31 @@ export interface ModelFolder {
   generationStopIds?: number[];
 }
 
-const cache = new Map<string, ModelFolder>();
+/** The files a model folder is read from; the cache is keyed by their modification times. */
+const FOLDER_FILES = ['tokenizer_config.json', 'tokenizer.json', 'chat_template.jinja', 'generation_config.json'];
+const cache = new Map<string, { stamp: string; folder: ModelFolder }>();
 
-/** Loads a model folder once per process; throws {@link SetupError} naming the problem. */
+/** What identifies one version of the folder's files: their sizes and modification times. */
+function folderStamp(resolved: string): string {
+  return FOLDER_FILES.map((name) => {
+    try {
+      const stat = fs.statSync(path.join(resolved, name));
+      return `${stat.size}:${stat.mtimeMs}`;
+    } catch {
+      return '-';
+    }
+  }).join('|');
+}
+
+/**
+ * Loads a model folder, once per version of its files: an edited `chat_template.jinja` or
+ * tokenizer is read again. Throws {@link SetupError} naming the problem.
+ */
 export function loadModelFolder(dir: string): ModelFolder {
   const resolved = path.resolve(dir);
+  const stamp = folderStamp(resolved);
   const cached = cache.get(resolved);
-  if (cached) return cached;
+  if (cached?.stamp === stamp) return cached.folder;
   if (fs.existsSync(resolved) && !fs.statSync(resolved).isDirectory()) {
     throw new SetupError(`${dir} is a file, not a model folder: pass the folder that holds it (${path.dirname(dir) || '.'}), with tokenizer.json and tokenizer_config.json`);
   }
@@ -67,7 +85,7 @@ export function loadModelFolder(dir: string): ModelFolder {
     const list = (Array.isArray(ids) ? ids : [ids]).filter((id): id is number => Number.isInteger(id));
     if (list.length > 0) folder.generationStopIds = list;
   }
-  cache.set(resolved, folder);
+  cache.set(resolved, { stamp, folder });
   return folder;
 }
 

@@ -1,0 +1,78 @@
+/**
+ * "Preview Formatted Example": a webview beside the dataset that shows the example under the
+ * cursor as the chat template renders it, and follows the cursor and the edits.
+ */
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { previewLine } from '../dataset/hoverText';
+import { LANGUAGE_ID, type DatasetDiagnostics } from '../language/diagnostics';
+import { previewHtml } from './previewHtml';
+
+export const PREVIEW_VIEW_TYPE = 'sftStudio.preview';
+
+export class ExamplePreviewPanel implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  /** The line shown, so moving within it does not render again. */
+  private shown: { uri: string; line: number; version: number } | undefined;
+
+  constructor(private readonly diagnostics: DatasetDiagnostics) {
+    this.disposables.push(
+      vscode.window.onDidChangeTextEditorSelection((event) => this.follow(event.textEditor)),
+      vscode.workspace.onDidChangeTextDocument((event) => {
+        const editor = vscode.window.activeTextEditor;
+        if (editor?.document === event.document) this.follow(editor);
+      }),
+      diagnostics.onDidChange(() => {
+        this.shown = undefined;
+        if (vscode.window.activeTextEditor) this.follow(vscode.window.activeTextEditor);
+      }),
+    );
+  }
+
+  /** Opens (or reveals) the preview for the active editor's example. */
+  show(editor: vscode.TextEditor | undefined): vscode.WebviewPanel {
+    if (!this.panel) {
+      this.panel = vscode.window.createWebviewPanel(PREVIEW_VIEW_TYPE, 'Formatted Example', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { enableScripts: false });
+      this.panel.onDidDispose(() => {
+        this.panel = undefined;
+        this.shown = undefined;
+      });
+    } else {
+      this.panel.reveal(vscode.ViewColumn.Beside, true);
+    }
+    this.shown = undefined;
+    if (editor) this.follow(editor);
+    else this.panel.webview.html = previewHtml('no dataset', undefined, false, nonce());
+    return this.panel;
+  }
+
+  private follow(editor: vscode.TextEditor): void {
+    const doc = editor.document;
+    if (!this.panel || doc.languageId !== LANGUAGE_ID) return;
+    const line = editor.selection.active.line;
+    const key = { uri: doc.uri.toString(), line, version: doc.version };
+    if (this.shown && this.shown.uri === key.uri && this.shown.line === line && this.shown.version === key.version) return;
+    this.shown = key;
+    const where = `${path.basename(doc.fileName)}, line ${line + 1}`;
+    const setup = this.diagnostics.ensureSetup(doc);
+    const text = doc.lineAt(line).text;
+    if (setup instanceof Error) {
+      this.panel.webview.html = previewHtml(where, { ok: false, findings: [{ code: 'checks/skipped', start: 0, end: 0, message: setup.message }] }, false, nonce());
+      return;
+    }
+    const preview = text.trim().length === 0 ? undefined : previewLine(text, setup.context);
+    this.panel.webview.html = previewHtml(where, preview, setup.context.tokenizer !== undefined, nonce());
+    this.panel.title = `Formatted Example: line ${line + 1}`;
+  }
+
+  dispose(): void {
+    this.panel?.dispose();
+    for (const disposable of this.disposables) disposable.dispose();
+  }
+}
+
+function nonce(): string {
+  return randomBytes(16).toString('hex');
+}
