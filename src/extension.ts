@@ -10,14 +10,20 @@ import { WorkspaceCheck } from './language/workspaceCheck';
 import { ExamplePreviewPanel } from './views/previewPanel';
 import { REVEAL_LINE_COMMAND, revealLine, showStatistics } from './views/statisticsPanel';
 
-export function activate(context: vscode.ExtensionContext): void {
+/** What the extension offers other extensions (and its own editor tests). */
+export interface SftStudioApi {
+  /** Resolves once every line of the dataset is checked and its diagnostics are published; false when cancelled or the setup is broken. */
+  whenChecked(doc: vscode.TextDocument): Promise<boolean>;
+}
+
+export function activate(context: vscode.ExtensionContext): SftStudioApi {
   const started = performance.now();
   const log = vscode.window.createOutputChannel('SFT Studio', { log: true });
   const links = ruleLinks(context.extensionUri);
   const diagnostics = new DatasetDiagnostics(log, links);
   const picker = new ModelPicker(diagnostics);
   const preview = new ExamplePreviewPanel(diagnostics);
-  const workspaceCheck = new WorkspaceCheck(vscode.Uri.joinPath(context.extensionUri, 'dist', 'cli.js').fsPath, links, log);
+  const workspaceCheck = new WorkspaceCheck(vscode.Uri.joinPath(context.extensionUri, 'bin', 'sft-studio').fsPath, links, log);
   const selector: vscode.DocumentSelector = { language: LANGUAGE_ID };
   const activeDataset = (): vscode.TextDocument | undefined => {
     const doc = vscode.window.activeTextEditor?.document;
@@ -46,6 +52,9 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand(REVEAL_LINE_COMMAND, (uri: string, line: number) => revealLine(uri, line)),
   );
   log.info(`Activated in ${(performance.now() - started).toFixed(1)} ms`);
+  return {
+    whenChecked: async (doc) => (await diagnostics.whenChecked(doc, new vscode.CancellationTokenSource().token)) !== undefined,
+  };
 }
 
 export function deactivate(): void {

@@ -99,7 +99,8 @@ export class ModelPicker implements vscode.Disposable {
       this.item.tooltip = `${setup.message}\n\nClick to choose a model or template.`;
     } else if (setup) {
       const template = setup.context.template?.info.name;
-      const shown = setup.model ?? template ?? 'no model';
+      // A folder shows its name; a hub id (org/name) is short already.
+      const shown = setup.model ? (/^[\w.-]+\/[\w.-]+$/.test(setup.model) ? setup.model : path.basename(setup.model)) : template ?? 'no model';
       const from = setup.projectFile ? vscode.workspace.asRelativePath(setup.projectFile) : 'no sft-studio.json';
       this.item.text = `$(symbol-namespace) ${shown}`;
       this.item.tooltip = [

@@ -23,10 +23,13 @@ interface CliFinding {
   related?: { line: number; message: string };
 }
 
+type CheckResult = { findings: CliFinding[] } | { setupError: string };
+
 export class WorkspaceCheck implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('sft-studio-workspace');
   private readonly disposables: vscode.Disposable[] = [this.collection];
 
+  /** `cliPath` is the extension's own `bin/sft-studio`, run with this process's Node. */
   constructor(private readonly cliPath: string, private readonly ruleLink: (code: string) => vscode.Uri | undefined, private readonly log: vscode.LogOutputChannel) {
     // An opened dataset is checked live; its workspace diagnostics would only repeat them.
     this.disposables.push(vscode.workspace.onDidOpenTextDocument((doc) => {
@@ -46,16 +49,11 @@ export class WorkspaceCheck implements vscode.Disposable {
       }
       this.collection.clear();
       let errors = 0;
-      let done = 0;
-      for (const group of groups.values()) {
-        if (cancel.isCancellationRequested) return undefined;
-        progress.report({ message: `${done} of ${files.length} files`, increment: (group.length / Math.max(1, files.length)) * 100 });
-        const result = await this.checkGroup(group, cancel);
-        done += group.length;
+      const publish = (group: readonly string[], result: CheckResult): void => {
         if ('setupError' in result) {
           for (const file of group) if (!open.has(file)) this.collection.set(vscode.Uri.file(file), [setupDiagnostic(result.setupError)]);
           errors += group.length;
-          continue;
+          return;
         }
         const byFile = new Map<string, vscode.Diagnostic[]>(group.map((file) => [file, []]));
         for (const finding of result.findings) {
@@ -63,13 +61,28 @@ export class WorkspaceCheck implements vscode.Disposable {
           byFile.get(finding.file)?.push(toDiagnostic(toFinding(finding), vscode.Uri.file(finding.file), this.ruleLink));
         }
         for (const [file, diagnostics] of byFile) if (!open.has(file)) this.collection.set(vscode.Uri.file(file), diagnostics);
+      };
+      // One run for every file: each setup (tokenizer, template) is loaded once. A broken
+      // project file stops that run, so then each project is checked on its own.
+      const all = files.map((f) => f.fsPath);
+      const together = await this.checkFiles(all, cancel);
+      if (!('setupError' in together)) publish(all, together);
+      else {
+        let done = 0;
+        for (const group of groups.values()) {
+          if (cancel.isCancellationRequested) return undefined;
+          progress.report({ message: `${done} of ${files.length} files`, increment: (group.length / Math.max(1, files.length)) * 100 });
+          publish(group, await this.checkFiles(group, cancel));
+          done += group.length;
+        }
       }
+      if (cancel.isCancellationRequested) return undefined;
       return { files: files.length, errors };
     });
   }
 
-  /** Runs `sft-studio check --format json` on the files of one project. */
-  private checkGroup(files: string[], cancel: vscode.CancellationToken): Promise<{ findings: CliFinding[] } | { setupError: string }> {
+  /** Runs `sft-studio check --format json` on files. */
+  private checkFiles(files: readonly string[], cancel: vscode.CancellationToken): Promise<CheckResult> {
     return new Promise((resolve) => {
       // ELECTRON_RUN_AS_NODE makes VS Code's own executable run the CLI as plain Node.
       const child = spawn(process.execPath, [this.cliPath, 'check', '--format', 'json', ...files], { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });

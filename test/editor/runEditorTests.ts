@@ -13,19 +13,47 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
-import { chromium } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
+import { catalogEntries } from '../../src/dataset/templateCatalog';
+import { CANNOT_TRAIN, cleanFile, FOLDERS, MATCHED, type Supports } from '../fixtures/cleanData';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CODE_SERVER = path.join(ROOT, '.cache', 'code-server', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 const CHROMIUM = '/usr/bin/chromium';
-const SUITE_TIMEOUT_MS = 240_000;
+const SUITE_TIMEOUT_MS = 600_000;
+/** Screenshots the suite asks for land here; CI keeps them as artifacts. */
+const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'editor');
 
 const GOOD = JSON.stringify({ messages: [{ role: 'user', content: 'Define dog.' }, { role: 'assistant', content: 'A domesticated canine.' }] });
+const ALTERNATION = JSON.stringify({ messages: [{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }, { role: 'assistant', content: 'c' }] });
+const SHAREGPT = JSON.stringify({ conversations: [{ from: 'human', value: 'Hi' }, { from: 'gpt', value: 'Hello' }] });
 const FIXTURES: Record<string, string> = {
   'data/broken.sft.jsonl': [GOOD, '{"messages": [{"role": "usr", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]}', '{"messages": [}'].join('\n') + '\n',
   'templated/sft-studio.json': JSON.stringify({ template: 'mistral' }, null, 2) + '\n',
-  'templated/alternation.sft.jsonl': JSON.stringify({ messages: [{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }, { role: 'assistant', content: 'c' }] }) + '\n',
+  'templated/alternation.sft.jsonl': ALTERNATION + '\n',
+  'fixes/fixable.sft.jsonl': [GOOD, '{"messages": [{"role": "assistent", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]}', SHAREGPT, SHAREGPT.replace('Hello', 'Hey'), GOOD].join('\n') + '\n',
+  'picker/alternation.sft.jsonl': ALTERNATION + '\n',
+  'jinja/sft-studio.json': JSON.stringify({ model: './model' }) + '\n',
+  'jinja/model/tokenizer_config.json': JSON.stringify({ eos_token: '</s>' }) + '\n',
+  'jinja/model/chat_template.jinja': "{{ raise_exception('this template is being written') }}",
+  'jinja/data.sft.jsonl': GOOD + '\n',
+  'closed/never-opened.sft.jsonl': '{"messages": [{"role": "usr", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]}\n',
 };
+
+/** A folder per clean-data case: the clean file under one template, with a real tokenizer where its family has one. */
+function cleanDataFixtures(): Record<string, string> {
+  const files: Record<string, string> = {};
+  const cases: Array<{ name: string; project: Record<string, string>; supports: Supports }> = [
+    ...MATCHED.map(([template, folder, supports]) => ({ name: `${template ?? 'own'}-with-${folder}`, project: { model: FOLDERS[folder](), ...(template ? { template } : {}) }, supports })),
+    ...catalogEntries().filter((entry) => !(entry.name in CANNOT_TRAIN)).map((entry) => ({ name: entry.name, project: { template: entry.name }, supports: { system: false } })),
+  ];
+  for (const { name, project, supports } of cases) {
+    const dir = `clean/${name.replace(/[^\w.-]/g, '_')}`;
+    files[`${dir}/sft-studio.json`] = `${JSON.stringify(project, null, 2)}\n`;
+    files[`${dir}/clean.sft.jsonl`] = cleanFile(supports);
+  }
+  return files;
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -52,13 +80,42 @@ async function waitForServer(port: number, server: ChildProcess, timeoutMs: numb
   throw new Error('code-server did not start listening in time');
 }
 
+/**
+ * Saves a screenshot the suite asked for, then tells the suite it may go on. With `expectText`,
+ * first waits for a frame (a webview's content) that shows it, and tells the suite whether one did.
+ */
+async function takeScreenshot(page: Page, name: string, workspace: string, expectText?: string): Promise<void> {
+  const shown = expectText === undefined || (await frameShowing(page, expectText, 10_000));
+  try {
+    await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
+  } catch (error) {
+    console.error(`screenshot ${name} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  fs.mkdirSync(path.join(workspace, '.screenshots'), { recursive: true });
+  fs.writeFileSync(path.join(workspace, '.screenshots', `${name}.done`), shown ? 'shown' : 'missing');
+}
+
+/** Whether some frame of the page (webviews render in nested frames) shows `text` within `timeoutMs`. */
+async function frameShowing(page: Page, text: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    for (const frame of page.frames()) {
+      // Runs in the page: the frame's visible text.
+      const body = await frame.evaluate('document.body ? document.body.innerText : ""').catch(() => '');
+      if (typeof body === 'string' && body.includes(text)) return true;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return false;
+}
+
 async function main(): Promise<number> {
   for (const [what, file] of [['code-server', CODE_SERVER], ['Chromium', CHROMIUM], ['the extension bundle', path.join(ROOT, 'dist', 'extension.js')]] as const) {
     if (!fs.existsSync(file)) throw new Error(`${what} is missing (${file}): run scripts/setup-editor.sh and npm run build first`);
   }
   const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'sft-editor-'));
   const workspace = path.join(temp, 'workspace');
-  for (const [name, text] of Object.entries(FIXTURES)) {
+  for (const [name, text] of Object.entries({ ...FIXTURES, ...cleanDataFixtures() })) {
     fs.mkdirSync(path.dirname(path.join(workspace, name)), { recursive: true });
     fs.writeFileSync(path.join(workspace, name), text);
   }
@@ -92,9 +149,13 @@ async function main(): Promise<number> {
     const page = await browser.newPage();
     let resolveExit!: (code: number) => void;
     const exited = new Promise<number>((resolve) => { resolveExit = resolve; });
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    await page.setViewportSize({ width: 1400, height: 900 });
     await page.exposeFunction('codeAutomationLog', (type: string, args: unknown[]) => {
       const text = args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
-      if (!/ENOTFOUND open-vsx|marketplace/.test(text)) console.log(`[editor ${type}] ${text}`);
+      const screenshot = /SFT_SCREENSHOT (\S+)(?: (.+))?/.exec(text);
+      if (screenshot) void takeScreenshot(page, screenshot[1]!, workspace, screenshot[2]);
+      else if (!/ENOTFOUND open-vsx|marketplace/.test(text)) console.log(`[editor ${type}] ${text}`);
     });
     await page.exposeFunction('codeAutomationExit', (code: number) => resolveExit(code));
     const remote = (p: string): string => `vscode-remote://127.0.0.1:${port}${p}`;

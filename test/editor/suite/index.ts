@@ -1,108 +1,16 @@
 /**
- * Tests that run inside the real VS Code extension host (code-server), for the wiring only: the
- * language is registered, diagnostics appear on the right range, edits update them, and a
- * broken project file gives a clear message. They wait on editor events, never on sleeps.
- * The module follows VS Code's extension-test contract: `run()` resolves or rejects.
+ * Tests that run inside the real VS Code extension host (code-server): the wiring of every editor
+ * feature, waiting on editor events, never on sleeps. The module follows VS Code's extension-test
+ * contract: `run()` resolves or rejects.
  */
-import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as vscode from 'vscode';
+import { CLEAN_DATA_TESTS } from './cleanData.tests';
+import { DIAGNOSTIC_TESTS } from './diagnostics.tests';
+import { FEATURE_TESTS } from './features.tests';
+import { workspaceRoot } from './helpers';
 
-type EditorTest = [name: string, body: () => Promise<void>];
-
-const workspaceRoot = (): string => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
-
-/** Resolves once the diagnostics of `uri` satisfy `predicate`, or fails after `timeoutMs`. */
-function diagnosticsWhere(uri: vscode.Uri, predicate: (d: readonly vscode.Diagnostic[]) => boolean, what: string, timeoutMs = 20_000): Promise<readonly vscode.Diagnostic[]> {
-  return new Promise((resolve, reject) => {
-    const check = (): boolean => {
-      const current = vscode.languages.getDiagnostics(uri);
-      if (!predicate(current)) return false;
-      cleanup();
-      resolve(current);
-      return true;
-    };
-    const listener = vscode.languages.onDidChangeDiagnostics((event) => {
-      if (event.uris.some((u) => u.toString() === uri.toString())) check();
-    });
-    const timer = setTimeout(() => {
-      cleanup();
-      const seen = vscode.languages.getDiagnostics(uri).map((d) => `${d.range.start.line + 1}:${d.range.start.character + 1} ${String(d.code)}`);
-      reject(new Error(`timed out waiting for ${what}; diagnostics now: ${JSON.stringify(seen)}`));
-    }, timeoutMs);
-    const cleanup = (): void => {
-      clearTimeout(timer);
-      listener.dispose();
-    };
-    check();
-  });
-}
-
-const codes = (diagnostics: readonly vscode.Diagnostic[]): string[] => diagnostics.map((d) => String(d.code));
-
-async function openDataset(name: string): Promise<vscode.TextDocument> {
-  const doc = await vscode.workspace.openTextDocument(path.join(workspaceRoot(), name));
-  await vscode.window.showTextDocument(doc);
-  return doc;
-}
-
-const TESTS: EditorTest[] = [
-  ['.sft.jsonl files open in the SFT dataset language', async () => {
-    const doc = await openDataset('data/broken.sft.jsonl');
-    assert.equal(doc.languageId, 'sft-jsonl');
-  }],
-  ['diagnostics point at the offending value', async () => {
-    const doc = await openDataset('data/broken.sft.jsonl');
-    const diagnostics = await diagnosticsWhere(doc.uri, (d) => codes(d).includes('message/role-unknown'), 'the unknown role');
-    const role = diagnostics.find((d) => d.code === 'message/role-unknown')!;
-    const line = doc.lineAt(1).text;
-    assert.equal(role.range.start.line, 1);
-    assert.equal(doc.getText(role.range), '"usr"');
-    assert.equal(role.range.start.character, line.indexOf('"usr"'));
-    assert.equal(role.severity, vscode.DiagnosticSeverity.Error);
-    assert.equal(role.source, 'sft-studio');
-    assert.ok(codes(diagnostics).includes('json/invalid'));
-  }],
-  ['an edit re-checks the changed line and updates diagnostics', async () => {
-    const doc = await openDataset('data/broken.sft.jsonl');
-    const line = doc.lineAt(1).text;
-    const at = line.indexOf('"usr"');
-    const edit = new vscode.WorkspaceEdit();
-    edit.replace(doc.uri, new vscode.Range(1, at, 1, at + 5), '"user"');
-    assert.ok(await vscode.workspace.applyEdit(edit));
-    await diagnosticsWhere(doc.uri, (d) => !codes(d).includes('message/role-unknown') && codes(d).includes('json/invalid'), 'the role error to go');
-    // Copy line 1 to the end: a duplicate that points back at line 1.
-    const copy = new vscode.WorkspaceEdit();
-    copy.insert(doc.uri, new vscode.Position(doc.lineCount, 0), `\n${doc.lineAt(0).text}`);
-    assert.ok(await vscode.workspace.applyEdit(copy));
-    const withDuplicate = await diagnosticsWhere(doc.uri, (d) => codes(d).includes('duplicate/example'), 'the duplicate');
-    const duplicate = withDuplicate.find((d) => d.code === 'duplicate/example')!;
-    assert.equal(duplicate.range.start.line, doc.lineCount - 1);
-    assert.equal(duplicate.relatedInformation?.[0]?.location.range.start.line, 0);
-    await vscode.commands.executeCommand('workbench.action.files.revert');
-  }],
-  ['the project file sets the template: template findings appear', async () => {
-    const doc = await openDataset('templated/alternation.sft.jsonl');
-    const diagnostics = await diagnosticsWhere(doc.uri, (d) => codes(d).includes('template/raised'), 'the template error');
-    assert.match(diagnostics.find((d) => d.code === 'template/raised')!.message, /alternate/);
-  }],
-  ['a broken sft-studio.json is reported with its fix, and fixing it recovers', async () => {
-    const projectFile = path.join(workspaceRoot(), 'templated', 'sft-studio.json');
-    const good = fs.readFileSync(projectFile, 'utf8');
-    const project = await vscode.workspace.openTextDocument(projectFile);
-    const editor = await vscode.window.showTextDocument(project);
-    await editor.edit((b) => b.replace(new vscode.Range(0, 0, project.lineCount, 0), '{"max_length": "long"}'));
-    await project.save();
-    const doc = await openDataset('templated/alternation.sft.jsonl');
-    const broken = await diagnosticsWhere(doc.uri, (d) => codes(d).includes('project/invalid'), 'the project file error');
-    assert.match(broken[0]!.message, /"max_length" must be a positive whole number/);
-    const again = await vscode.window.showTextDocument(project);
-    await again.edit((b) => b.replace(new vscode.Range(0, 0, project.lineCount, 0), good));
-    await project.save();
-    await diagnosticsWhere(doc.uri, (d) => codes(d).includes('template/raised'), 'recovery after the fix');
-  }],
-];
+const TESTS = [...DIAGNOSTIC_TESTS, ...FEATURE_TESTS, ...CLEAN_DATA_TESTS];
 
 export async function run(): Promise<void> {
   const failures: string[] = [];

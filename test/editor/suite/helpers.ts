@@ -1,0 +1,77 @@
+/** Helpers of the real-editor suite: waiting on editor events, opening datasets, screenshots. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { SftStudioApi } from '../../../src/extension';
+
+export type EditorTest = [name: string, body: () => Promise<void>];
+
+export const workspaceRoot = (): string => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+
+/** Resolves once the diagnostics of `uri` satisfy `predicate`, or fails after `timeoutMs`. */
+export function diagnosticsWhere(uri: vscode.Uri, predicate: (d: readonly vscode.Diagnostic[]) => boolean, what: string, timeoutMs = 20_000): Promise<readonly vscode.Diagnostic[]> {
+  return new Promise((resolve, reject) => {
+    const check = (): boolean => {
+      const current = vscode.languages.getDiagnostics(uri);
+      if (!predicate(current)) return false;
+      cleanup();
+      resolve(current);
+      return true;
+    };
+    const listener = vscode.languages.onDidChangeDiagnostics((event) => {
+      if (event.uris.some((u) => u.toString() === uri.toString())) check();
+    });
+    const timer = setTimeout(() => {
+      cleanup();
+      const seen = vscode.languages.getDiagnostics(uri).map((d) => `${d.range.start.line + 1}:${d.range.start.character + 1} ${codeOf(d)}`);
+      reject(new Error(`timed out waiting for ${what}; diagnostics now: ${JSON.stringify(seen)}`));
+    }, timeoutMs);
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      listener.dispose();
+    };
+    check();
+  });
+}
+
+/** A diagnostic's rule code, whether or not it links to the rule's explanation. */
+export const codeOf = (d: vscode.Diagnostic): string => (typeof d.code === 'object' ? String(d.code.value) : String(d.code));
+export const codes = (diagnostics: readonly vscode.Diagnostic[]): string[] => diagnostics.map(codeOf);
+
+export async function openDataset(name: string): Promise<vscode.TextDocument> {
+  const doc = await vscode.workspace.openTextDocument(path.join(workspaceRoot(), name));
+  await vscode.window.showTextDocument(doc);
+  return doc;
+}
+
+
+/** The extension's API, activating it if needed. */
+export async function api(): Promise<SftStudioApi> {
+  const extension = vscode.extensions.all.find((e) => e.packageJSON?.name === 'sft-studio');
+  if (!extension) throw new Error('the SFT Studio extension is not installed');
+  return (await extension.activate()) as SftStudioApi;
+}
+
+/**
+ * Asks the runner for a screenshot (saved under test-artifacts/editor/) and waits until it is
+ * taken. With `expectText`, the runner first waits for a frame (a webview) showing that text, and
+ * this resolves false when none did: the page really rendered, not only its HTML string.
+ */
+export async function screenshot(name: string, expectText?: string): Promise<boolean> {
+  const done = path.join(workspaceRoot(), '.screenshots', `${name}.done`);
+  console.log(`SFT_SCREENSHOT ${name}${expectText ? ` ${expectText}` : ''}`);
+  const deadline = Date.now() + 30_000;
+  while (!fs.existsSync(done) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  return fs.existsSync(done) && fs.readFileSync(done, 'utf8') === 'shown';
+}
+
+/** Resolves with the first value `read` gives that is not undefined, polling while the editor works. */
+export async function eventually<T>(read: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
