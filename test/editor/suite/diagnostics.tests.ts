@@ -3,9 +3,17 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { codeOf, codes, diagnosticsWhere, openDataset, workspaceRoot, type EditorTest } from './helpers';
+import { api, codeOf, codes, diagnosticsWhere, openDataset, runInfo, sftStudioExtension, workspaceRoot, type EditorTest } from './helpers';
 
 export const DIAGNOSTIC_TESTS: EditorTest[] = [
+  ['the extension under test is the one this run installed (the repository, or the .vsix)', async () => {
+    const expected = runInfo().installedFrom;
+    assert.ok(expected, 'the launcher did not say where the extension comes from');
+    const extension = sftStudioExtension();
+    assert.ok(extension.extensionPath.startsWith(expected), `${extension.extensionPath} is not under ${expected}`);
+    await api();
+    assert.ok(extension.isActive);
+  }],
   ['.sft.jsonl files open in the SFT dataset language', async () => {
     const doc = await openDataset('data/broken.sft.jsonl');
     assert.equal(doc.languageId, 'sft-jsonl');
