@@ -16,6 +16,8 @@ const common = {
 const builds = [
   // The extension host bundle; `vscode` is provided by the editor at run time.
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  // The extension host's document service: checks open datasets off the editor's thread.
+  { ...common, entryPoints: ['src/dataset/service/documentWorker.ts'], outfile: 'dist/documentWorker.js' },
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' },
   // Worker threads of the parallel file check; loaded by path from dist/cli.js.
   { ...common, entryPoints: ['src/dataset/load/checkWorker.ts'], outfile: 'dist/checkWorker.js' },

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { DatasetCodeActions, SET_PROJECT_COMMAND } from './language/codeActions';
 import { DatasetCompletion } from './language/completion';
 import { DatasetDiagnostics, LANGUAGE_ID } from './language/diagnostics';
+import { DocumentClient } from './language/documentClient';
 import { DatasetHover } from './language/hover';
 import { CHOOSE_MODEL_COMMAND, ModelPicker, type ModelChoice } from './language/modelPicker';
 import { ruleLinks } from './language/ruleLinks';
@@ -20,7 +21,8 @@ export function activate(context: vscode.ExtensionContext): SftStudioApi {
   const started = performance.now();
   const log = vscode.window.createOutputChannel('SFT Studio', { log: true });
   const links = ruleLinks(context.extensionUri);
-  const diagnostics = new DatasetDiagnostics(log, links);
+  const service = DocumentClient.forExtension(context.extensionUri, log);
+  const diagnostics = new DatasetDiagnostics(service, links);
   const picker = new ModelPicker(diagnostics);
   const preview = new ExamplePreviewPanel(diagnostics);
   const workspaceCheck = new WorkspaceCheck(vscode.Uri.joinPath(context.extensionUri, 'bin', 'sft-studio').fsPath, links, log);
@@ -33,6 +35,7 @@ export function activate(context: vscode.ExtensionContext): SftStudioApi {
   };
   context.subscriptions.push(
     log,
+    service,
     diagnostics,
     picker,
     preview,
@@ -53,7 +56,7 @@ export function activate(context: vscode.ExtensionContext): SftStudioApi {
   );
   log.info(`Activated in ${(performance.now() - started).toFixed(1)} ms`);
   return {
-    whenChecked: async (doc) => (await diagnostics.whenChecked(doc, new vscode.CancellationTokenSource().token)) !== undefined,
+    whenChecked: (doc) => diagnostics.whenChecked(doc, new vscode.CancellationTokenSource().token),
   };
 }
 

@@ -16,16 +16,14 @@ export class DatasetCodeActions implements vscode.CodeActionProvider {
 
   constructor(private readonly diagnostics: DatasetDiagnostics) {}
 
-  provideCodeActions(doc: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
-    const model = this.diagnostics.documentModel(doc.uri);
-    if (!model) return [];
+  async provideCodeActions(doc: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): Promise<vscode.CodeAction[]> {
     const actions: vscode.CodeAction[] = [];
     let convertAllOffered = false;
     for (const diagnostic of context.diagnostics) {
       const code = diagnosticCode(diagnostic);
       if (!code) continue;
       const line = diagnostic.range.start.line;
-      const finding = model.lineFindings(line).find((f) => f.code === code && f.start === diagnostic.range.start.character);
+      const finding = (await this.diagnostics.lineFindings(doc, line)).find((f) => f.code === code && f.start === diagnostic.range.start.character);
       if (!finding) continue;
       actions.push(...this.actionsFor(doc, finding, diagnostic));
       if (finding.code === 'format/convertible' && !convertAllOffered) {

@@ -1,46 +1,41 @@
 /**
- * Keeps diagnostics of open `.sft.jsonl` documents current: one {@link DatasetDocument} per
- * document, fed with exactly the lines each edit touched. A document is first checked in time
- * slices, so a large file never blocks the extension host; the project setup (template and
- * tokenizer) is loaded once per project file and reloaded when sft-studio.json changes.
+ * Keeps diagnostics of open `.sft.jsonl` documents current. The checking itself runs in the
+ * document service on a worker thread (`documentClient.ts`), so neither loading a tokenizer nor
+ * checking 100,000 lines blocks the editor: this side sends each document and each edit there,
+ * and turns the findings that come back into diagnostics.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { affectsEditorSettings, readEditorSettings } from '../config';
-import { DatasetDocument } from '../dataset/datasetDocument';
-import { findProjectFile, loadCheckSetup, type CheckSetup } from '../dataset/load/checkSetup';
 import { PROJECT_FILE_NAME } from '../common/projectFile';
+import type { Finding } from '../dataset/rules';
+import type { ServiceResults, SetupSummary } from '../dataset/service/documentProtocol';
 import { setupDiagnostic, toDiagnostic } from './convert';
+import type { DocumentClient } from './documentClient';
 
 export const LANGUAGE_ID = 'sft-jsonl';
 
-/** Documents share a setup when they share a project file (or, without one, a folder). */
-export function setupKey(doc: vscode.TextDocument): string {
-  const dir = path.dirname(doc.uri.fsPath);
-  return findProjectFile(dir) ?? `(no project file):${dir}`;
-}
-/** How long one slice of a first check may hold the extension host. */
-const SLICE_MS = 30;
-
 interface TrackedDocument {
-  model: DatasetDocument;
-  publishTimer?: NodeJS.Timeout;
-  sliceTimer?: NodeJS.Timeout;
+  /** Set by an edit, cleared when the service reports the document fully checked. */
+  checked: boolean;
+  setup?: SetupSummary;
+  publishTimer?: NodeJS.Timeout | undefined;
 }
 
 export class DatasetDiagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('sft-studio');
   private readonly tracked = new Map<string, TrackedDocument>();
-  private readonly setups = new Map<string, CheckSetup | Error>();
   private readonly disposables: vscode.Disposable[] = [];
-
   /** Fires when a document's diagnostics were published, and when setups are reloaded. */
   private readonly changed = new vscode.EventEmitter<vscode.Uri | undefined>();
   readonly onDidChange = this.changed.event;
 
-  constructor(private readonly log: vscode.LogOutputChannel, private readonly ruleLink: (code: string) => vscode.Uri | undefined) {
+  constructor(private readonly service: DocumentClient, private readonly ruleLink: (code: string) => vscode.Uri | undefined) {
     this.disposables.push(
       this.collection,
+      this.changed,
+      service.onDiagnostics((message) => this.received(message.doc, message.findings, message.setup, message.pendingLines)),
+      service.onRestart(() => this.reopenAll()),
       vscode.workspace.onDidOpenTextDocument((doc) => this.open(doc)),
       vscode.workspace.onDidChangeTextDocument((event) => this.change(event)),
       vscode.workspace.onDidCloseTextDocument((doc) => this.close(doc)),
@@ -48,47 +43,53 @@ export class DatasetDiagnostics implements vscode.Disposable {
         if (path.basename(doc.fileName) === PROJECT_FILE_NAME) this.reloadAll();
       }),
       vscode.workspace.onDidChangeConfiguration((event) => {
-        if (affectsEditorSettings(event)) this.reloadAll();
+        if (affectsEditorSettings(event)) this.reopenAll();
       }),
     );
     for (const doc of vscode.workspace.textDocuments) this.open(doc);
   }
 
-  /** The setup a document is checked with, once loaded (an Error when the project file is broken). */
-  setupFor(doc: vscode.TextDocument): CheckSetup | Error | undefined {
-    return this.setups.get(setupKey(doc));
+  /** The setup a document is checked with, once the service reported it. */
+  setupFor(doc: vscode.TextDocument): SetupSummary | undefined {
+    return this.tracked.get(doc.uri.toString())?.setup;
   }
 
-  /** The setup of a document, loading it if no open document has needed it yet. */
-  ensureSetup(doc: vscode.TextDocument): CheckSetup | Error {
-    const key = setupKey(doc);
-    return this.setups.get(key) ?? this.loadSetup(doc, key);
+  /** The findings of one line, with their fixes. */
+  lineFindings(doc: vscode.TextDocument, line: number): Promise<Finding[]> {
+    return this.tracked.has(doc.uri.toString()) ? this.service.request({ kind: 'lineFindings', doc: doc.uri.toString(), line }) : Promise.resolve([]);
   }
 
-  /** The checked model of an open dataset, for hovers, fixes and statistics. */
-  documentModel(uri: vscode.Uri): DatasetDocument | undefined {
-    return this.tracked.get(uri.toString())?.model;
+  /** The formatted example of a line's text under the document's setup. */
+  preview(doc: vscode.TextDocument, text: string): Promise<ServiceResults['preview']> {
+    this.open(doc);
+    return this.service.request({ kind: 'preview', doc: doc.uri.toString(), text });
+  }
+
+  /** The document's statistics, once every line is checked; undefined when the setup is broken. */
+  statistics(doc: vscode.TextDocument): Promise<ServiceResults['statistics']> {
+    this.open(doc);
+    return this.service.request({ kind: 'statistics', doc: doc.uri.toString() });
   }
 
   /**
-   * The document's model once every line is checked; undefined when cancelled, or when the
-   * project setup is broken (its diagnostic says why).
+   * Resolves true once every line of the document is checked and its diagnostics are published;
+   * false when cancelled or when the project setup is broken (its diagnostic says why).
    */
-  whenChecked(doc: vscode.TextDocument, cancel: vscode.CancellationToken): Promise<DatasetDocument | undefined> {
+  whenChecked(doc: vscode.TextDocument, cancel: vscode.CancellationToken): Promise<boolean> {
     this.open(doc);
     return new Promise((resolve) => {
-      const done = (model: DatasetDocument | undefined): void => {
+      const done = (checked: boolean): void => {
         listener.dispose();
         cancelled.dispose();
-        resolve(model);
+        resolve(checked);
       };
       const check = (): void => {
-        const model = this.documentModel(doc.uri);
-        if (model && model.pendingLines === 0) done(model);
-        else if (this.setupFor(doc) instanceof Error) done(undefined);
+        const tracked = this.tracked.get(doc.uri.toString());
+        if (!tracked?.checked || tracked.publishTimer) return;
+        done(tracked.setup?.ok !== false);
       };
       const listener = this.onDidChange(check);
-      const cancelled = cancel.onCancellationRequested(() => done(undefined));
+      const cancelled = cancel.onCancellationRequested(() => done(false));
       check();
     });
   }
@@ -98,108 +99,77 @@ export class DatasetDiagnostics implements vscode.Disposable {
    * on "Re-check Dataset"); model folders are read again where their files changed.
    */
   reloadAll(): void {
-    this.setups.clear();
+    for (const tracked of this.tracked.values()) tracked.checked = false;
+    this.service.post({ type: 'setups/reload' });
     this.changed.fire(undefined);
-    for (const doc of vscode.workspace.textDocuments) {
-      this.close(doc);
-      this.open(doc);
-    }
   }
 
   /** Starts checking a dataset document (once); its diagnostics follow when the check is done. */
   open(doc: vscode.TextDocument): void {
-    if (doc.languageId !== LANGUAGE_ID || this.tracked.has(doc.uri.toString())) return;
+    const key = doc.uri.toString();
+    if (doc.languageId !== LANGUAGE_ID || this.tracked.has(key)) return;
     if (!readEditorSettings(doc.uri).checkEnabled) return;
-    const key = setupKey(doc);
-    const cached = this.setups.get(key);
-    if (cached) {
-      this.startTracking(doc, cached);
-      return;
-    }
-    // Loading a tokenizer takes a second or two: show it, and let the progress render first.
-    void vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'SFT Studio: loading the chat template and tokenizer' }, async () => {
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      const setup = this.setups.get(key) ?? this.loadSetup(doc, key);
-      if (!doc.isClosed) this.startTracking(doc, setup);
+    this.tracked.set(key, { checked: false });
+    // A saved file is read by the service itself: no copy of a large text crosses threads.
+    const fromFile = doc.uri.scheme === 'file' && !doc.isDirty;
+    this.service.post({
+      type: 'document/open', doc: key, datasetDir: path.dirname(doc.uri.fsPath),
+      ...(fromFile ? { file: doc.uri.fsPath } : { text: doc.getText() }),
     });
   }
 
-  private startTracking(doc: vscode.TextDocument, setup: CheckSetup | Error): void {
-    if (this.tracked.has(doc.uri.toString())) return;
-    if (setup instanceof Error) {
-      this.collection.set(doc.uri, [setupDiagnostic(setup.message)]);
-      this.changed.fire(doc.uri);
-      return;
-    }
-    const model = new DatasetDocument({ context: setup.context, overrides: setup.overrides, notes: setup.notes });
-    model.setText(doc.getText(), { defer: true });
-    const tracked: TrackedDocument = { model };
-    this.tracked.set(doc.uri.toString(), tracked);
-    this.checkInSlices(doc.uri, tracked);
-  }
-
   private change(event: vscode.TextDocumentChangeEvent): void {
-    const tracked = this.tracked.get(event.document.uri.toString());
-    if (!tracked) return;
+    const key = event.document.uri.toString();
+    const tracked = this.tracked.get(key);
+    if (!tracked || event.contentChanges.length === 0) return;
+    tracked.checked = false;
     // Each change names the range it replaced in the text as it was before; applied in order.
-    for (const change of event.contentChanges) tracked.model.applyChange(change.range.start, change.range.end, change.text);
-    if (tracked.model.pendingLines > 0) this.checkInSlices(event.document.uri, tracked);
-    this.schedulePublish(event.document.uri, tracked);
+    const changes = event.contentChanges.map((c) => ({ startLine: c.range.start.line, startCharacter: c.range.start.character, endLine: c.range.end.line, endCharacter: c.range.end.character, text: c.text }));
+    this.service.post({ type: 'document/change', doc: key, changes });
   }
 
   private close(doc: vscode.TextDocument): void {
     const key = doc.uri.toString();
     const tracked = this.tracked.get(key);
-    if (tracked) {
-      clearTimeout(tracked.publishTimer);
-      clearTimeout(tracked.sliceTimer);
-      this.tracked.delete(key);
-    }
+    if (!tracked) return;
+    clearTimeout(tracked.publishTimer);
+    this.tracked.delete(key);
+    this.service.post({ type: 'document/close', doc: key });
     this.collection.delete(doc.uri);
   }
 
-  private checkInSlices(uri: vscode.Uri, tracked: TrackedDocument): void {
-    clearTimeout(tracked.sliceTimer);
-    const step = (): void => {
-      if (this.tracked.get(uri.toString()) !== tracked) return;
-      const left = tracked.model.checkPending(SLICE_MS);
-      if (left > 0) tracked.sliceTimer = setTimeout(step, 0);
-      else this.publish(uri, tracked);
-    };
-    tracked.sliceTimer = setTimeout(step, 0);
-  }
-
-  private schedulePublish(uri: vscode.Uri, tracked: TrackedDocument): void {
-    clearTimeout(tracked.publishTimer);
-    tracked.publishTimer = setTimeout(() => this.publish(uri, tracked), readEditorSettings(uri).debounceMs);
-  }
-
-  private publish(uri: vscode.Uri, tracked: TrackedDocument): void {
-    if (this.tracked.get(uri.toString()) !== tracked) return;
-    this.collection.set(uri, tracked.model.allFindings().map((finding) => toDiagnostic(finding, uri, this.ruleLink)));
-    this.changed.fire(uri);
-  }
-
-  /** Loads the setup of the document's project; a broken project file comes back as an Error to show. */
-  private loadSetup(doc: vscode.TextDocument, key: string): CheckSetup | Error {
-    let setup: CheckSetup | Error;
-    try {
-      setup = loadCheckSetup(path.dirname(doc.uri.fsPath), {});
-      this.log.info(`Loaded check setup for ${key}: template ${setup.context.template?.info.name ?? 'none'}, tokenizer ${setup.context.tokenizer ? 'yes' : 'no'}`);
-    } catch (error) {
-      setup = error instanceof Error ? error : new Error(String(error));
-      this.log.error(`Cannot load the check setup for ${doc.uri.fsPath}: ${setup.message}`);
+  /** Opens every dataset again in a new service (after a restart or a settings change). */
+  private reopenAll(): void {
+    for (const [key, tracked] of this.tracked) {
+      clearTimeout(tracked.publishTimer);
+      this.tracked.delete(key);
+      this.service.post({ type: 'document/close', doc: key });
+      this.collection.delete(vscode.Uri.parse(key));
     }
-    this.setups.set(key, setup);
-    return setup;
+    for (const doc of vscode.workspace.textDocuments) this.open(doc);
+  }
+
+  /** Findings from the service: shown after the debounce delay, the first ones at once. */
+  private received(key: string, findings: Finding[], setup: SetupSummary, pendingLines: number): void {
+    const tracked = this.tracked.get(key);
+    if (!tracked) return;
+    const first = tracked.setup === undefined;
+    tracked.setup = setup;
+    tracked.checked = pendingLines === 0;
+    clearTimeout(tracked.publishTimer);
+    const uri = vscode.Uri.parse(key);
+    const publish = (): void => {
+      tracked.publishTimer = undefined;
+      if (this.tracked.get(key) !== tracked) return;
+      this.collection.set(uri, setup.ok ? findings.map((finding) => toDiagnostic(finding, uri, this.ruleLink)) : [setupDiagnostic(setup.error)]);
+      this.changed.fire(uri);
+    };
+    if (first || !tracked.checked) publish();
+    else tracked.publishTimer = setTimeout(publish, readEditorSettings(uri).debounceMs);
   }
 
   dispose(): void {
-    for (const tracked of this.tracked.values()) {
-      clearTimeout(tracked.publishTimer);
-      clearTimeout(tracked.sliceTimer);
-    }
+    for (const tracked of this.tracked.values()) clearTimeout(tracked.publishTimer);
     for (const disposable of this.disposables) disposable.dispose();
-    this.changed.dispose();
   }
 }

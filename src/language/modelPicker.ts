@@ -94,11 +94,11 @@ export class ModelPicker implements vscode.Disposable {
       return;
     }
     const setup = this.diagnostics.setupFor(doc);
-    if (setup instanceof Error) {
+    if (setup && !setup.ok) {
       this.item.text = '$(warning) SFT: project error';
-      this.item.tooltip = `${setup.message}\n\nClick to choose a model or template.`;
+      this.item.tooltip = `${setup.error}\n\nClick to choose a model or template.`;
     } else if (setup) {
-      const template = setup.context.template?.info.name;
+      const template = setup.template;
       // A folder shows its name; a hub id (org/name) is short already.
       const shown = setup.model ? (/^[\w.-]+\/[\w.-]+$/.test(setup.model) ? setup.model : path.basename(setup.model)) : template ?? 'no model';
       const from = setup.projectFile ? vscode.workspace.asRelativePath(setup.projectFile) : 'no sft-studio.json';

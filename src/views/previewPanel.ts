@@ -5,7 +5,6 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { previewLine } from '../dataset/hoverText';
 import { LANGUAGE_ID, type DatasetDiagnostics } from '../language/diagnostics';
 import { previewHtml } from './previewHtml';
 
@@ -19,14 +18,14 @@ export class ExamplePreviewPanel implements vscode.Disposable {
 
   constructor(private readonly diagnostics: DatasetDiagnostics) {
     this.disposables.push(
-      vscode.window.onDidChangeTextEditorSelection((event) => this.follow(event.textEditor)),
+      vscode.window.onDidChangeTextEditorSelection((event) => void this.follow(event.textEditor)),
       vscode.workspace.onDidChangeTextDocument((event) => {
         const editor = vscode.window.activeTextEditor;
-        if (editor?.document === event.document) this.follow(editor);
+        if (editor?.document === event.document) void this.follow(editor);
       }),
       diagnostics.onDidChange(() => {
         this.shown = undefined;
-        if (vscode.window.activeTextEditor) this.follow(vscode.window.activeTextEditor);
+        if (vscode.window.activeTextEditor) void this.follow(vscode.window.activeTextEditor);
       }),
     );
   }
@@ -43,12 +42,12 @@ export class ExamplePreviewPanel implements vscode.Disposable {
       this.panel.reveal(vscode.ViewColumn.Beside, true);
     }
     this.shown = undefined;
-    if (editor) this.follow(editor);
+    if (editor) void this.follow(editor);
     else this.panel.webview.html = previewHtml('no dataset', undefined, false, nonce());
     return this.panel;
   }
 
-  private follow(editor: vscode.TextEditor): void {
+  private async follow(editor: vscode.TextEditor): Promise<void> {
     const doc = editor.document;
     if (!this.panel || doc.languageId !== LANGUAGE_ID) return;
     const line = editor.selection.active.line;
@@ -56,14 +55,15 @@ export class ExamplePreviewPanel implements vscode.Disposable {
     if (this.shown && this.shown.uri === key.uri && this.shown.line === line && this.shown.version === key.version) return;
     this.shown = key;
     const where = `${path.basename(doc.fileName)}, line ${line + 1}`;
-    const setup = this.diagnostics.ensureSetup(doc);
     const text = doc.lineAt(line).text;
-    if (setup instanceof Error) {
-      this.panel.webview.html = previewHtml(where, { ok: false, findings: [{ code: 'checks/skipped', start: 0, end: 0, message: setup.message }] }, false, nonce());
+    const result = text.trim().length === 0 ? undefined : await this.diagnostics.preview(doc, text);
+    // Another line may have been asked for while this one was prepared.
+    if (!this.panel || this.shown !== key) return;
+    if (result && 'error' in result) {
+      this.panel.webview.html = previewHtml(where, { ok: false, findings: [{ code: 'checks/skipped', start: 0, end: 0, message: result.error }] }, false, nonce());
       return;
     }
-    const preview = text.trim().length === 0 ? undefined : previewLine(text, setup.context);
-    this.panel.webview.html = previewHtml(where, preview, setup.context.tokenizer !== undefined, nonce());
+    this.panel.webview.html = previewHtml(where, result?.preview, result?.hasTokenizer ?? false, nonce());
     this.panel.title = `Formatted Example: line ${line + 1}`;
   }
 

@@ -13,14 +13,14 @@ export const REVEAL_LINE_COMMAND = 'sftStudio.revealLine';
 export const STATISTICS_VIEW_TYPE = 'sftStudio.statistics';
 
 export async function showStatistics(diagnostics: DatasetDiagnostics, doc: vscode.TextDocument): Promise<vscode.WebviewPanel | undefined> {
-  const model = await vscode.window.withProgress(
+  const stats = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `SFT Studio: checking ${path.basename(doc.fileName)}`, cancellable: true },
-    (_progress, cancel) => diagnostics.whenChecked(doc, cancel),
+    async (_progress, cancel) => ((await diagnostics.whenChecked(doc, cancel)) ? diagnostics.statistics(doc) : undefined),
   );
-  if (!model) return undefined;
+  if (!stats) return undefined;
   const panel = vscode.window.createWebviewPanel(STATISTICS_VIEW_TYPE, `Statistics: ${path.basename(doc.fileName)}`, vscode.ViewColumn.Beside, { enableCommandUris: [REVEAL_LINE_COMMAND], enableScripts: false });
   const link = (line: number): string => `command:${REVEAL_LINE_COMMAND}?${encodeURIComponent(JSON.stringify([doc.uri.toString(), line]))}`;
-  panel.webview.html = statisticsHtml(path.basename(doc.fileName), model.statistics(), link, randomBytes(16).toString('hex'));
+  panel.webview.html = statisticsHtml(path.basename(doc.fileName), stats, link, randomBytes(16).toString('hex'));
   return panel;
 }
 

@@ -120,7 +120,7 @@ export const FEATURE_TESTS: EditorTest[] = [
     const editor = await vscode.window.showTextDocument(doc);
     editor.selection = new vscode.Selection(0, 0, 0, 0);
     const preview = await vscode.commands.executeCommand<vscode.WebviewPanel>('sftStudio.previewExample');
-    assert.match(preview.webview.html, /clean\.sft\.jsonl, line 1/);
+    await eventually(() => (/clean\.sft\.jsonl, line 1/.test(preview.webview.html) ? true : undefined), 'the preview of line 1');
     assert.match(preview.webview.html, /<span class="trained" title="\d+ tokens">La capitale du Japon est Tokyo/);
     editor.selection = new vscode.Selection(1, 0, 1, 0);
     await eventually(() => (/clean\.sft\.jsonl, line 2/.test(preview.webview.html) ? true : undefined), 'the preview to follow the cursor');
