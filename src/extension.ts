@@ -4,6 +4,7 @@ import { DatasetCodeActions, SET_PROJECT_COMMAND } from './language/codeActions'
 import { DatasetCompletion } from './language/completion';
 import { DatasetDiagnostics, LANGUAGE_ID } from './language/diagnostics';
 import { DocumentClient } from './language/documentClient';
+import { DOWNLOAD_MODEL_COMMAND, downloadFromHub } from './language/hubDownloadCommand';
 import { DatasetHover } from './language/hover';
 import { CHOOSE_MODEL_COMMAND, ModelPicker, type ModelChoice } from './language/modelPicker';
 import { ruleLinks } from './language/ruleLinks';
@@ -25,7 +26,7 @@ export function activate(context: vscode.ExtensionContext): SftStudioApi {
   const links = ruleLinks(context.extensionUri);
   const service = DocumentClient.forExtension(context.extensionUri, log);
   const diagnostics = new DatasetDiagnostics(service, links);
-  const picker = new ModelPicker(diagnostics);
+  const picker = new ModelPicker(diagnostics, () => downloadFromHub());
   const preview = new ExamplePreviewPanel(diagnostics);
   const workspaceCheck = new WorkspaceCheck(vscode.Uri.joinPath(context.extensionUri, 'bin', 'sft-studio').fsPath, links, log);
   const selector: vscode.DocumentSelector = { language: LANGUAGE_ID };
@@ -47,6 +48,11 @@ export function activate(context: vscode.ExtensionContext): SftStudioApi {
     vscode.languages.registerCompletionItemProvider(selector, new DatasetCompletion(), ...DatasetCompletion.triggerCharacters),
     vscode.commands.registerCommand('sftStudio.recheckDataset', () => diagnostics.reloadAll()),
     vscode.commands.registerCommand(CHOOSE_MODEL_COMMAND, (choice?: ModelChoice) => picker.choose(choice)),
+    vscode.commands.registerCommand(DOWNLOAD_MODEL_COMMAND, async (hubId?: string) => {
+      const choice = await downloadFromHub(hubId);
+      if (choice) await picker.choose(choice);
+      return choice !== undefined;
+    }),
     vscode.commands.registerCommand(SET_PROJECT_COMMAND, (dataset: vscode.Uri, key: 'model' | 'template', value: string) => picker.choose({ key, value }, dataset)),
     vscode.commands.registerCommand('sftStudio.showStatistics', () => {
       const doc = activeDataset();

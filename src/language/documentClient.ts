@@ -4,7 +4,7 @@
  * A worker that dies is started again, and the open documents are sent to it again.
  */
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { SHARE_ENV, Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
 import { DOCUMENT_PROTOCOL_VERSION, type HostMessage, type ServiceMessage, type ServiceRequest, type ServiceResults } from '../dataset/service/documentProtocol';
 
@@ -43,7 +43,8 @@ export class DocumentClient implements vscode.Disposable {
   }
 
   private start(): Worker {
-    const worker = new Worker(this.workerFile);
+    // The service reads the same environment (HF_HOME, HF_HUB_CACHE) as the host, live.
+    const worker = new Worker(this.workerFile, { env: SHARE_ENV });
     worker.on('message', (message: ServiceMessage) => this.receive(message));
     worker.on('error', (error) => this.log.error(`The document service failed: ${error.stack ?? error.message}`));
     worker.on('exit', (code) => {

@@ -29,7 +29,7 @@ export class ModelPicker implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('sftStudio.model', vscode.StatusBarAlignment.Right, 100);
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly diagnostics: DatasetDiagnostics, private readonly download?: (dataset: vscode.Uri) => Promise<ModelChoice | undefined>) {
+  constructor(private readonly diagnostics: DatasetDiagnostics, private readonly download?: () => Promise<ModelChoice | undefined>) {
     this.item.name = 'SFT Studio model';
     this.item.command = CHOOSE_MODEL_COMMAND;
     this.disposables.push(
@@ -61,7 +61,7 @@ export class ModelPicker implements vscode.Disposable {
     const items = await this.items(dataset);
     const picked = await vscode.window.showQuickPick(items, { title: 'SFT Studio: choose the model or chat template', placeHolder: 'Type to filter: a template name, a folder, a hub id', matchOnDescription: true });
     if (!picked) return undefined;
-    if (picked.download) return this.download?.(dataset);
+    if (picked.download) return this.download?.();
     return picked.choice;
   }
 

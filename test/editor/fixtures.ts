@@ -1,5 +1,8 @@
 /** The workspace the editor suite runs in: small datasets for each feature, and the clean-data folders. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { catalogEntries } from '../../src/dataset/templateCatalog';
+import { tokenizerFolder } from '../helpers';
 import { CANNOT_TRAIN, cleanFile, FOLDERS, MATCHED, type Supports } from '../fixtures/cleanData';
 
 const GOOD = JSON.stringify({ messages: [{ role: 'user', content: 'Define dog.' }, { role: 'assistant', content: 'A domesticated canine.' }] });
@@ -33,7 +36,14 @@ function cleanDataFixtures(): Record<string, string> {
   return files;
 }
 
+/** A model repository the suite serves in the hub's layout, for "Download from Hugging Face…". */
+function hubRepository(): Record<string, string> {
+  const files: Record<string, string> = { 'download/data.sft.jsonl': GOOD + '\n', 'hub-repo/config.json': '{"model_type": "llama"}' };
+  for (const name of ['tokenizer.json', 'tokenizer_config.json']) files[`hub-repo/${name}`] = fs.readFileSync(path.join(tokenizerFolder('llama3'), name), 'utf8');
+  return files;
+}
+
 /** Every file of the workspace, by path relative to it. */
 export function FIXTURES(): Record<string, string> {
-  return { ...FILES, ...cleanDataFixtures() };
+  return { ...FILES, ...cleanDataFixtures(), ...hubRepository() };
 }

@@ -1,8 +1,10 @@
 /** Hovers, quick fixes, completion, the model picker, the views and the workspace check, in the real editor. */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { startHubServer } from '../../fixtures/hubServer';
 import { api, codeOf, codes, diagnosticsWhere, eventually, openDataset, screenshot, workspaceRoot, type EditorTest } from './helpers';
 
 const hoverText = (hovers: vscode.Hover[]): string => hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))).join('\n');
@@ -99,6 +101,28 @@ export const FEATURE_TESTS: EditorTest[] = [
     assert.deepEqual(JSON.parse(project.getText()), { template: 'mistral' }, 'undo restores the project file');
     await project.save();
     await diagnosticsWhere(doc.uri, (d) => codes(d).includes('template/raised'), 'mistral again after undo');
+  }],
+  ['"Download from Hugging Face…" fetches a model into the cache, and the dataset is checked with its tokenizer', async () => {
+    const hub = await startHubServer({ 'org/tiny-chat': path.join(workspaceRoot(), 'hub-repo') });
+    const saved = { HF_HOME: process.env['HF_HOME'], HF_ENDPOINT: process.env['HF_ENDPOINT'] };
+    process.env['HF_HOME'] = fs.mkdtempSync(path.join(os.tmpdir(), 'sft-editor-hf-'));
+    process.env['HF_ENDPOINT'] = hub.url;
+    try {
+      const doc = await openDataset('download/data.sft.jsonl');
+      assert.ok(await (await api()).whenChecked(doc));
+      assert.ok(codes(vscode.languages.getDiagnostics(doc.uri)).includes('checks/skipped'), 'without a model, checks are skipped');
+      assert.equal(await vscode.commands.executeCommand('sftStudio.downloadModel', 'org/tiny-chat'), true);
+      assert.deepEqual(hub.downloads.sort(), ['config.json', 'tokenizer.json', 'tokenizer_config.json']);
+      assert.deepEqual(JSON.parse(fs.readFileSync(path.join(workspaceRoot(), 'download', 'sft-studio.json'), 'utf8')), { model: 'org/tiny-chat' });
+      await diagnosticsWhere(doc.uri, (d) => !codes(d).includes('checks/skipped'), 'the checks to run with the downloaded tokenizer');
+      assert.match(await hoverAt(doc, 0, doc.lineAt(0).text.indexOf('canine')), /\d+ tokens, \d+ trained/);
+    } finally {
+      process.env['HF_HOME'] = saved.HF_HOME;
+      process.env['HF_ENDPOINT'] = saved.HF_ENDPOINT;
+      if (saved.HF_HOME === undefined) delete process.env['HF_HOME'];
+      if (saved.HF_ENDPOINT === undefined) delete process.env['HF_ENDPOINT'];
+      await hub.close();
+    }
   }],
   ['Re-check Dataset reads an edited chat_template.jinja again', async () => {
     const doc = await openDataset('jinja/data.sft.jsonl');
