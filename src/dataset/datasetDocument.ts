@@ -23,6 +23,11 @@ interface LineState {
 }
 
 
+/** A queued line handed out to be checked elsewhere: its text, and an identity to return the result with. */
+export interface PendingLine {
+  readonly text: string;
+}
+
 export interface DocumentSetup {
   context: CheckContext;
   overrides?: Readonly<Record<string, RuleSetting>>;
@@ -38,6 +43,8 @@ export class DatasetDocument {
   private readonly overrides: Readonly<Record<string, RuleSetting>>;
   /** Lines added with `defer`, checked in order by `checkPending`. */
   private pending: LineState[] = [];
+  /** Lines handed out by `handOutPending` whose results have not come back. */
+  private inFlight = 0;
 
   constructor(private readonly setup: DocumentSetup, text = '') {
     this.overrides = setup.overrides ?? {};
@@ -63,9 +70,41 @@ export class DatasetDocument {
     this.replaceLines(start.line, Math.min(end.line + 1, this.lines.length), splitDocumentLines(before + text + after));
   }
 
-  /** Lines still waiting to be checked. */
+  /** Lines still waiting to be checked, here or elsewhere (see {@link handOutPending}). */
   get pendingLines(): number {
+    return this.pending.length + this.inFlight;
+  }
+
+  /**
+   * Hands every queued line out to be checked elsewhere (worker threads), in order; each result
+   * comes back through {@link acceptResult}. A line an edit replaces meanwhile is skipped then.
+   */
+  handOutPending(): PendingLine[] {
+    const lines = this.pending.filter((state) => !state.removed);
+    this.pending = [];
+    this.inFlight += lines.length;
+    return lines;
+  }
+
+  /** Lines queued here (handed-out lines aside), which {@link checkPending} checks. */
+  get queuedLines(): number {
     return this.pending.length;
+  }
+
+  /** Handed-out lines whose results will not come (a worker failed): they are queued here again. */
+  returnUnchecked(lines: readonly PendingLine[]): void {
+    this.inFlight -= lines.length;
+    const back = (lines as readonly LineState[]).filter((state) => !state.removed && !state.result);
+    this.pending = [...back, ...this.pending];
+  }
+
+  /** The result of a handed-out line, checked against this document's context. */
+  acceptResult(line: PendingLine, result: LineResult): void {
+    const state = line as LineState;
+    this.inFlight--;
+    if (state.removed || state.result) return;
+    state.result = result;
+    this.remember(state, result);
   }
 
   /**
@@ -129,7 +168,7 @@ export class DatasetDocument {
   fileFindings(): Finding[] {
     return fileLevelFindings(this.summary, this.setup.context, this.setup.notes ?? [])
       // Lines still queued are not counted yet: the file is empty only once they are.
-      .filter((f) => f.code !== 'file/empty' || this.pending.length === 0)
+      .filter((f) => f.code !== 'file/empty' || this.pendingLines === 0)
       .map((f) => resolveFinding(f, 0, this.overrides, 'file'))
       .filter((f): f is Finding => f !== undefined);
   }

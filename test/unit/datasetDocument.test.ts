@@ -80,6 +80,26 @@ test('deferred checking in slices gives the same findings, even with edits in be
   assertSameAsFresh(doc, lines.join('\n'));
 });
 
+test('lines handed out to be checked elsewhere come back in order, edits and failures in between', () => {
+  const lines = Array.from({ length: 2000 }, (_, i) => (i % 300 === 5 ? '{"messages": [}' : line(i % 700)));
+  const doc = new DatasetDocument({ context: FORMAT_ONLY });
+  doc.setText(lines.join('\n'), { defer: true });
+  const out = doc.handOutPending();
+  assert.equal(out.length, 2000);
+  assert.equal(doc.pendingLines, 2000, 'handed-out lines still count as pending');
+  assert.equal(doc.queuedLines, 0);
+  // An edit while the lines are out: the replaced lines' results are dropped when they come back.
+  doc.replaceLines(100, 103, ['{"text": "edited"}', '{"messages": 3}']);
+  lines.splice(100, 3, '{"text": "edited"}', '{"messages": 3}');
+  for (const pending of out.slice(0, 1500)) doc.acceptResult(pending, checkLine(pending.text, FORMAT_ONLY));
+  // The rest never comes back (a worker failed): they are checked here.
+  doc.returnUnchecked(out.slice(1500));
+  assert.equal(doc.pendingLines, 500);
+  while (doc.checkPending(5) > 0);
+  assert.equal(doc.pendingLines, 0);
+  assertSameAsFresh(doc, lines.join('\n'));
+});
+
 test('editor changes by range apply in sequence, like an editor reports them', () => {
   const lines = [line(1), line(2), line(3)];
   const doc = new DatasetDocument({ context: FORMAT_ONLY }, lines.join('\n'));

@@ -63,7 +63,7 @@ test('requests are answered between the slices of a long first check', () => {
   const dir = folder({});
   const sent: ServiceMessage[] = [];
   const queue: Array<() => void> = [];
-  const slow = new DocumentService((m) => sent.push(m), (run) => queue.push(run));
+  const slow = new DocumentService((m) => sent.push(m), (run) => queue.push(run), 1);
   slow.handle({ type: 'document/open', doc: 'big', datasetDir: dir, text: Array.from({ length: 30_000 }, (_, i) => GOOD.replace('Hello', `Hello ${i}`)).join('\n') });
   queue.shift()!(); // one slice
   slow.handle({ type: 'request', id: 7, request: { kind: 'preview', doc: 'big', text: GOOD } });
@@ -89,4 +89,30 @@ test('a broken project file is reported, edits still apply, and fixing it re-che
   const fixed = lastDiagnostics(sent, 'd')!;
   assert.deepEqual(fixed.setup, { ok: true, hasTokenizer: false, template: 'mistral', projectFile: path.join(dir, 'sft-studio.json') });
   assert.ok(fixed.findings.some((f) => f.line === 1 && f.code === 'message/role-unknown'), 'the edit made while broken is checked');
+});
+
+test('a large document is first checked on worker threads, with an edit made meanwhile, as a check from scratch', async () => {
+  const dir = folder({ 'sft-studio.json': '{"template": "mistral"}' });
+  const lines = Array.from({ length: 9000 }, (_, i) => (i % 1000 === 3 ? TYPO : JSON.stringify(chat(['user', `Question ${i} ${'x'.repeat(200)}`], ['assistant', `Answer ${i}`]))));
+  const text = lines.join('\n');
+  assert.ok(text.length >= 2_000_000, 'large enough for the worker threads');
+  const sent: ServiceMessage[] = [];
+  let settle!: () => void;
+  const settled = new Promise<void>((resolve) => { settle = resolve; });
+  const service = new DocumentService((m) => {
+    sent.push(m);
+    if (m.type === 'document/diagnostics' && m.pendingLines === 0) settle();
+  }, setImmediate, 2);
+  service.handle({ type: 'document/open', doc: 'big', datasetDir: dir, text });
+  const at = lines[5000]!.indexOf('"user"');
+  service.handle({ type: 'document/change', doc: 'big', changes: [{ startLine: 5000, startCharacter: at, endLine: 5000, endCharacter: at + 6, text: '"usr"' }] });
+  await settled;
+  const parallel = lastDiagnostics(sent, 'big')!.findings;
+  const fresh: ServiceMessage[] = [];
+  const reference = new DocumentService((m) => fresh.push(m), (run) => run(), 1);
+  const edited = [...lines];
+  edited[5000] = lines[5000]!.replace('"user"', '"usr"');
+  reference.handle({ type: 'document/open', doc: 'big', datasetDir: dir, text: edited.join('\n') });
+  assert.deepEqual(parallel, lastDiagnostics(fresh, 'big')!.findings);
+  assert.deepEqual(parallel.filter((f) => f.code === 'message/role-unknown').map((f) => f.line), [3, 1003, 2003, 3003, 4003, 5000, 5003, 6003, 7003, 8003]);
 });

@@ -5,13 +5,18 @@
  * tested without an editor. A first check runs in slices, so requests are answered between them.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import { DatasetDocument } from '../datasetDocument';
 import { previewLine, previewMarkdown } from '../hoverText';
 import { findProjectFile, loadCheckSetup, type CheckSetup } from '../load/checkSetup';
+import type { FileLine } from '../load/lineReader';
+import { checkLinesInParallel, CheckWorkerPool } from '../load/parallelCheck';
 import { DOCUMENT_PROTOCOL_VERSION, type DocumentChange, type HostMessage, type ServiceMessage, type ServiceRequest, type SetupSummary } from './documentProtocol';
 
 /** How long one slice of a first check may run before messages are read again. */
 const SLICE_MS = 30;
+/** Documents this large are first checked on worker threads, as `sft-studio check` does large files. */
+const PARALLEL_MIN_CHARS = 2_000_000;
 
 interface OpenDocument {
   datasetDir: string;
@@ -31,7 +36,12 @@ export class DocumentService {
   private readonly setups = new Map<string, CheckSetup | Error>();
   private slicing = false;
 
-  constructor(private readonly send: (message: ServiceMessage) => void, private readonly schedule: (run: () => void) => void = setImmediate) {}
+  constructor(
+    private readonly send: (message: ServiceMessage) => void,
+    private readonly schedule: (run: () => void) => void = setImmediate,
+    /** Worker threads for the first check of a large document; 1 checks on this thread only. */
+    private readonly jobs = Math.min(2, os.availableParallelism()),
+  ) {}
 
   handle(message: HostMessage): void {
     switch (message.type) {
@@ -70,7 +80,36 @@ export class DocumentService {
     entry.model = new DatasetDocument(setup instanceof Error ? UNCHECKED : { context: setup.context, overrides: setup.overrides, notes: setup.notes });
     entry.model.setText(text, { defer: true });
     if (entry.setupFailed) this.publish(doc, entry);
+    else if (text.length >= PARALLEL_MIN_CHARS && this.jobs > 1) void this.checkInParallel(doc, entry);
     else this.continueSlices();
+  }
+
+  /**
+   * The first check of a large document on worker threads, each with its own template and
+   * tokenizer; results come back in order. Lines edited meanwhile are checked here; a failed
+   * worker leaves the rest to the slices.
+   */
+  private async checkInParallel(doc: string, entry: OpenDocument): Promise<void> {
+    const model = entry.model;
+    const lines = model.handOutPending();
+    const current = (): boolean => this.docs.get(doc) === entry && entry.model === model;
+    const pool = new CheckWorkerPool({ datasetDir: entry.datasetDir, flags: {} }, this.jobs);
+    async function* source(): AsyncGenerator<FileLine> {
+      for (let index = 0; index < lines.length; index++) yield { index, text: lines[index]!.text, bytesRead: 0 };
+    }
+    let received = 0;
+    try {
+      for await (const { result } of checkLinesInParallel(source(), pool)) {
+        if (!current()) break; // closed or reloaded: the generator ends the workers
+        model.acceptResult(lines[received++]!, result);
+      }
+    } catch (error) {
+      this.log('error', `The parallel check of ${doc} failed, checking here instead: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (!current()) return;
+    model.returnUnchecked(lines.slice(received));
+    if (model.queuedLines > 0) this.continueSlices();
+    else this.publish(doc, entry);
   }
 
   private change(doc: string, changes: readonly DocumentChange[]): void {
@@ -78,8 +117,8 @@ export class DocumentService {
     if (!entry) return;
     for (const c of changes) entry.model.applyChange({ line: c.startLine, character: c.startCharacter }, { line: c.endLine, character: c.endCharacter }, c.text);
     if (entry.setupFailed) return;
-    if (entry.model.pendingLines > 0) this.continueSlices();
-    else this.publish(doc, entry);
+    if (entry.model.queuedLines > 0) this.continueSlices();
+    else if (entry.model.pendingLines === 0) this.publish(doc, entry);
   }
 
   /** Checks pending lines of every document, a slice at a time, publishing each as it completes. */
@@ -89,13 +128,14 @@ export class DocumentService {
     const step = (): void => {
       let left = 0;
       for (const [doc, entry] of this.docs) {
-        if (entry.setupFailed || entry.model.pendingLines === 0) continue;
+        if (entry.setupFailed || entry.model.queuedLines === 0) continue;
         const remaining = entry.model.checkPending(SLICE_MS);
-        if (remaining === 0) this.publish(doc, entry);
+        // Lines still out on worker threads are published when they come back.
+        if (remaining === 0 && entry.model.pendingLines === 0) this.publish(doc, entry);
         left += remaining;
         break; // one slice per turn, then read messages again
       }
-      if (left > 0 || [...this.docs.values()].some((e) => !e.setupFailed && e.model.pendingLines > 0)) this.schedule(step);
+      if (left > 0 || [...this.docs.values()].some((e) => !e.setupFailed && e.model.queuedLines > 0)) this.schedule(step);
       else this.slicing = false;
     };
     this.schedule(step);
