@@ -20,6 +20,8 @@ interface TrackedDocument {
   checked: boolean;
   setup?: SetupSummary;
   publishTimer?: NodeJS.Timeout | undefined;
+  /** When diagnostics were last shown (performance.now()), for the debounce. */
+  publishedAt: number;
 }
 
 export class DatasetDiagnostics implements vscode.Disposable {
@@ -109,7 +111,7 @@ export class DatasetDiagnostics implements vscode.Disposable {
     const key = doc.uri.toString();
     if (doc.languageId !== LANGUAGE_ID || this.tracked.has(key)) return;
     if (!readEditorSettings(doc.uri).checkEnabled) return;
-    this.tracked.set(key, { checked: false });
+    this.tracked.set(key, { checked: false, publishedAt: -Infinity });
     // A saved file is read by the service itself: no copy of a large text crosses threads.
     const fromFile = doc.uri.scheme === 'file' && !doc.isDirty;
     this.service.post({
@@ -149,7 +151,11 @@ export class DatasetDiagnostics implements vscode.Disposable {
     for (const doc of vscode.workspace.textDocuments) this.open(doc);
   }
 
-  /** Findings from the service: shown after the debounce delay, the first ones at once. */
+  /**
+   * Findings from the service. They are shown at once when nothing was shown for the debounce
+   * delay (a single edit gets its diagnostic without waiting), and otherwise at most once per
+   * delay while typing goes on, the latest winning.
+   */
   private received(key: string, findings: Finding[], setup: SetupSummary, pendingLines: number): void {
     const tracked = this.tracked.get(key);
     if (!tracked) return;
@@ -161,11 +167,13 @@ export class DatasetDiagnostics implements vscode.Disposable {
     const publish = (): void => {
       tracked.publishTimer = undefined;
       if (this.tracked.get(key) !== tracked) return;
+      tracked.publishedAt = performance.now();
       this.collection.set(uri, setup.ok ? findings.map((finding) => toDiagnostic(finding, uri, this.ruleLink)) : [setupDiagnostic(setup.error)]);
       this.changed.fire(uri);
     };
-    if (first || !tracked.checked) publish();
-    else tracked.publishTimer = setTimeout(publish, readEditorSettings(uri).debounceMs);
+    const wait = tracked.publishedAt + readEditorSettings(uri).debounceMs - performance.now();
+    if (first || !tracked.checked || wait <= 0) publish();
+    else tracked.publishTimer = setTimeout(publish, wait);
   }
 
   dispose(): void {
