@@ -65,7 +65,9 @@ export class WorkspaceCheck implements vscode.Disposable {
       // One run for every file: each setup (tokenizer, template) is loaded once. A broken
       // project file stops that run, so then each project is checked on its own.
       const all = files.map((f) => f.fsPath);
-      const together = await this.checkFiles(all, cancel);
+      // The workspace folders rather than every file: no command line grows with the workspace.
+      const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+      const together = await this.checkFiles(folders.length > 0 ? folders : all, cancel);
       if (!('setupError' in together)) publish(all, together);
       else {
         let done = 0;
