@@ -68,7 +68,7 @@ export class ModelPicker implements vscode.Disposable {
   private async items(dataset: vscode.Uri): Promise<ChoiceItem[]> {
     const projectDir = path.dirname(findProjectFile(path.dirname(dataset.fsPath)) ?? dataset.fsPath);
     const items: ChoiceItem[] = [];
-    if (this.download) items.push({ label: '$(cloud-download) Download from Hugging Face…', detail: `Fetch a model's tokenizer and template into ${hubCacheDir()}`, download: true });
+    if (this.download) items.push({ label: '$(cloud-download) Download from Hugging Face…', detail: `Fetch a model's config, tokenizer, chat template and weights into ${hubCacheDir()}`, download: true });
     const folders = (await vscode.workspace.findFiles('**/{tokenizer.json,tokenizer_config.json}', '**/node_modules/**', 500))
       .map((uri) => path.dirname(uri.fsPath))
       .filter((dir, i, all) => all.indexOf(dir) === i && isModelFolder(dir));
@@ -83,6 +83,15 @@ export class ModelPicker implements vscode.Disposable {
     for (const id of cached) items.push({ label: `$(database) ${id}`, description: 'cached model', choice: { key: 'model', value: id } });
     items.push({ label: 'Built-in chat templates (no tokenizer: token counts need a model)', kind: vscode.QuickPickItemKind.Separator });
     for (const entry of catalogEntries()) items.push({ label: `$(symbol-namespace) ${entry.name}`, description: 'template', choice: { key: 'template', value: entry.name } });
+    // The setting in force is marked, so the list also answers "what am I using?".
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === dataset.toString());
+    const setup = doc ? this.diagnostics.setupFor(doc) : undefined;
+    if (setup?.ok) {
+      for (const item of items) {
+        const current = item.choice && (item.choice.key === 'model' ? item.choice.value === setup.model : !setup.model && item.choice.value === setup.template);
+        if (current) item.description = `${item.description ?? ''} · current`;
+      }
+    }
     return items;
   }
 
