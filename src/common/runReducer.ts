@@ -1,0 +1,100 @@
+/**
+ * Folds a run's trainer events (`events.ndjson`, or the live stream) into the state that the run
+ * panel and the runs tree show. Pure and incremental: the host folds events as they arrive, a
+ * webview that says "ready" gets the folded state, and replaying the file after a window reload
+ * gives exactly the state a live listener built. No Node, no DOM.
+ */
+import type { EndEvent, StartedEvent, TrainerEvent } from './trainerProtocol';
+
+export type RunStatus = 'starting' | 'running' | 'completed' | 'stopped' | 'failed';
+
+/** One logged optimizer step, as the charts plot it. */
+export interface StepPoint {
+  step: number;
+  epoch: number;
+  loss: number;
+  learningRate: number;
+  gradNorm: number;
+  tokensPerSecond: number;
+  elapsedSeconds: number;
+}
+
+export interface RunState {
+  status: RunStatus;
+  started?: StartedEvent;
+  steps: StepPoint[];
+  evals: Array<{ step: number; epoch: number; loss: number }>;
+  /** Sample generations, in the order they were made. */
+  samples: Array<{ step: number; prompt: string; output: string }>;
+  checkpoints: Array<{ step: number; path: string }>;
+  end?: EndEvent;
+  /** Peak resident memory seen in step events, in bytes. */
+  peakRss: number;
+}
+
+export function emptyRunState(): RunState {
+  return { status: 'starting', steps: [], evals: [], samples: [], checkpoints: [], peakRss: 0 };
+}
+
+/** Applies one event to the state, in place, and returns it (folding thousands of steps copies nothing). */
+export function foldEvent(state: RunState, event: TrainerEvent): RunState {
+  switch (event.type) {
+    case 'started':
+      state.started = event;
+      state.status = 'running';
+      break;
+    case 'step':
+      state.steps.push({
+        step: event.step, epoch: event.epoch, loss: event.loss, learningRate: event.learning_rate,
+        gradNorm: event.grad_norm, tokensPerSecond: event.tokens_per_second, elapsedSeconds: event.elapsed_seconds,
+      });
+      state.peakRss = Math.max(state.peakRss, event.memory.rss);
+      break;
+    case 'eval':
+      state.evals.push({ step: event.step, epoch: event.epoch, loss: event.eval_loss });
+      break;
+    case 'sample':
+      state.samples.push({ step: event.step, prompt: event.prompt, output: event.output });
+      break;
+    case 'checkpoint':
+      state.checkpoints.push({ step: event.step, path: event.path });
+      break;
+    case 'completed':
+    case 'stopped':
+    case 'failed':
+      state.end = event;
+      state.status = event.type;
+      break;
+  }
+  return state;
+}
+
+/** The state of a whole event list (a replayed `events.ndjson`). */
+export function foldEvents(events: readonly TrainerEvent[]): RunState {
+  return events.reduce(foldEvent, emptyRunState());
+}
+
+/**
+ * At most `maxPoints` points for drawing a curve of many steps: each bucket of consecutive points
+ * keeps its first, its lowest and its highest point (in step order), so spikes stay visible and
+ * the last point is always kept.
+ */
+export function downsample<T extends { step: number }>(points: readonly T[], value: (point: T) => number, maxPoints: number): T[] {
+  if (points.length <= maxPoints) return [...points];
+  const buckets = Math.max(1, Math.floor((maxPoints - 1) / 3));
+  const size = (points.length - 1) / buckets;
+  const kept: T[] = [];
+  for (let b = 0; b < buckets; b++) {
+    const from = Math.floor(b * size);
+    const to = Math.floor((b + 1) * size);
+    let low = from;
+    let high = from;
+    for (let i = from; i < to; i++) {
+      if (value(points[i]!) < value(points[low]!)) low = i;
+      if (value(points[i]!) > value(points[high]!)) high = i;
+    }
+    for (const i of [...new Set([from, low, high])].sort((x, y) => x - y)) kept.push(points[i]!);
+  }
+  kept.push(points[points.length - 1]!);
+  return kept;
+}
