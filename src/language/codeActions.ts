@@ -19,11 +19,16 @@ export class DatasetCodeActions implements vscode.CodeActionProvider {
   async provideCodeActions(doc: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): Promise<vscode.CodeAction[]> {
     const actions: vscode.CodeAction[] = [];
     let convertAllOffered = false;
+    // One request per line, however many of its diagnostics the range holds.
+    const byLine = new Map<number, Promise<Finding[]>>();
+    const findingsOn = (line: number): Promise<Finding[]> => {
+      if (!byLine.has(line)) byLine.set(line, this.diagnostics.lineFindings(doc, line));
+      return byLine.get(line)!;
+    };
     for (const diagnostic of context.diagnostics) {
       const code = diagnosticCode(diagnostic);
       if (!code) continue;
-      const line = diagnostic.range.start.line;
-      const finding = (await this.diagnostics.lineFindings(doc, line)).find((f) => f.code === code && f.start === diagnostic.range.start.character);
+      const finding = (await findingsOn(diagnostic.range.start.line)).find((f) => f.code === code && f.start === diagnostic.range.start.character);
       if (!finding) continue;
       actions.push(...this.actionsFor(doc, finding, diagnostic));
       if (finding.code === 'format/convertible' && !convertAllOffered) {

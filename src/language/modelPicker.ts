@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { hubCacheDir, isModelFolder, listCachedModels } from '../dataset/load/hubCache';
+import { hubCacheDir, isHubId, isModelFolder, listCachedModels } from '../dataset/load/hubCache';
 import { findProjectFile } from '../dataset/load/checkSetup';
 import { catalogEntries } from '../dataset/templateCatalog';
 import type { DatasetDiagnostics } from './diagnostics';
@@ -109,7 +109,7 @@ export class ModelPicker implements vscode.Disposable {
     } else if (setup) {
       const template = setup.template;
       // A folder shows its name; a hub id (org/name) is short already.
-      const shown = setup.model ? (/^[\w.-]+\/[\w.-]+$/.test(setup.model) ? setup.model : path.basename(setup.model)) : template ?? 'no model';
+      const shown = setup.model ? (isHubId(setup.model) ? setup.model : path.basename(setup.model)) : template ?? 'no model';
       const from = setup.projectFile ? vscode.workspace.asRelativePath(setup.projectFile) : 'no sft-studio.json';
       this.item.text = `$(symbol-namespace) ${shown}`;
       this.item.tooltip = [

@@ -11,6 +11,11 @@ import { SetupError } from './setupError';
 
 const HUB_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
 
+/** Whether a `model` value has the shape of a hub id (`org/name`) rather than a folder path. */
+export function isHubId(reference: string): boolean {
+  return HUB_ID.test(reference) && !reference.startsWith('.');
+}
+
 export function hubCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env['HF_HUB_CACHE']) return env['HF_HUB_CACHE'];
   const home = env['HF_HOME'] ?? path.join(env['XDG_CACHE_HOME'] ?? path.join(os.homedir(), '.cache'), 'huggingface');
@@ -60,7 +65,7 @@ export function listCachedModels(env: NodeJS.ProcessEnv = process.env): string[]
 export function resolveModelReference(reference: string, baseDir: string, env: NodeJS.ProcessEnv = process.env): string {
   const asPath = path.resolve(baseDir, reference);
   if (fs.existsSync(asPath)) return asPath;
-  if (HUB_ID.test(reference) && !reference.startsWith('.')) {
+  if (isHubId(reference)) {
     const cached = findCachedModel(reference, env);
     if (cached) return cached;
     throw new SetupError(`Model "${reference}" is neither a folder nor in the Hugging Face cache (${hubCacheDir(env)}): download it with \`huggingface-cli download ${reference}\` (set HF_HOME or HF_HUB_CACHE if your cache is elsewhere), or set "model" to a local folder`);

@@ -8,11 +8,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { downloadFileToCacheDir, listFiles, modelInfo } from '@huggingface/hub';
 import { UserError } from '../../common/errors';
-import { hubCacheDir } from './hubCache';
+import { hubCacheDir, isHubId } from './hubCache';
 
 /** Top-level files of a model repository that checking, training and generation read. */
 const NEEDED = /^(?:config\.json|generation_config\.json|tokenizer\.json|tokenizer_config\.json|special_tokens_map\.json|chat_template\.jinja|chat_template\.json|tokenizer\.model|model\.safetensors\.index\.json|[^/]+\.safetensors)$/;
-const HUB_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
 
 export interface DownloadProgress {
   file: string;
@@ -31,7 +30,7 @@ export interface DownloadOptions {
 
 /** Why a hub id cannot be downloaded as typed, or undefined when it looks right. */
 export function hubIdProblem(id: string): string | undefined {
-  return HUB_ID.test(id) ? undefined : 'A hub id looks like "org/name", such as "HuggingFaceTB/SmolLM2-135M-Instruct"';
+  return isHubId(id) ? undefined : 'A hub id looks like "org/name", such as "HuggingFaceTB/SmolLM2-135M-Instruct"';
 }
 
 /** Downloads `hubId` and returns its snapshot folder. Errors are {@link UserError}s naming the problem. */

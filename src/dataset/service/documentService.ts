@@ -126,16 +126,14 @@ export class DocumentService {
     if (this.slicing) return;
     this.slicing = true;
     const step = (): void => {
-      let left = 0;
       for (const [doc, entry] of this.docs) {
         if (entry.setupFailed || entry.model.queuedLines === 0) continue;
         const remaining = entry.model.checkPending(SLICE_MS);
         // Lines still out on worker threads are published when they come back.
         if (remaining === 0 && entry.model.pendingLines === 0) this.publish(doc, entry);
-        left += remaining;
         break; // one slice per turn, then read messages again
       }
-      if (left > 0 || [...this.docs.values()].some((e) => !e.setupFailed && e.model.queuedLines > 0)) this.schedule(step);
+      if ([...this.docs.values()].some((e) => !e.setupFailed && e.model.queuedLines > 0)) this.schedule(step);
       else this.slicing = false;
     };
     this.schedule(step);
