@@ -14,6 +14,8 @@ import { setupDiagnostic, toDiagnostic } from './convert';
 import type { DocumentClient } from './documentClient';
 
 export const LANGUAGE_ID = 'sft-jsonl';
+/** Reload requests this close together are sent to the document service as one. */
+const RELOAD_COALESCE_MS = 50;
 
 interface TrackedDocument {
   /** Set by an edit, cleared when the service reports the document fully checked. */
@@ -27,6 +29,8 @@ interface TrackedDocument {
 export class DatasetDiagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('sft-studio');
   private readonly tracked = new Map<string, TrackedDocument>();
+  /** Set while a reload waits to be sent; findings arriving meanwhile are from the old setup. */
+  private reloadTimer: NodeJS.Timeout | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   /** Fires when a document's diagnostics were published, and when setups are reloaded. */
   private readonly changed = new vscode.EventEmitter<vscode.Uri | undefined>();
@@ -102,8 +106,13 @@ export class DatasetDiagnostics implements vscode.Disposable {
    */
   reloadAll(): void {
     for (const tracked of this.tracked.values()) tracked.checked = false;
-    this.service.post({ type: 'setups/reload' });
     this.changed.fire(undefined);
+    // Choosing a model both saves sft-studio.json and asks for a reload: one re-check serves both.
+    if (this.reloadTimer) return;
+    this.reloadTimer = setTimeout(() => {
+      this.reloadTimer = undefined;
+      this.service.post({ type: 'setups/reload' });
+    }, RELOAD_COALESCE_MS);
   }
 
   /** Starts checking a dataset document (once); its diagnostics follow when the check is done. */
@@ -158,7 +167,7 @@ export class DatasetDiagnostics implements vscode.Disposable {
    */
   private received(key: string, findings: Finding[], setup: SetupSummary, pendingLines: number): void {
     const tracked = this.tracked.get(key);
-    if (!tracked) return;
+    if (!tracked || this.reloadTimer) return;
     const first = tracked.setup === undefined;
     tracked.setup = setup;
     tracked.checked = pendingLines === 0;
@@ -177,6 +186,7 @@ export class DatasetDiagnostics implements vscode.Disposable {
   }
 
   dispose(): void {
+    clearTimeout(this.reloadTimer);
     for (const tracked of this.tracked.values()) clearTimeout(tracked.publishTimer);
     for (const disposable of this.disposables) disposable.dispose();
   }
