@@ -24,6 +24,8 @@ const builds = [
   // The TensorFlow.js commands (generate, forward), loaded by path only when called. The native
   // TensorFlow bindings are optional and found at run time, never bundled.
   { ...common, entryPoints: ['src/cli/trainerCommands.ts'], outfile: 'dist/trainerCommands.js', external: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'] },
+  // The run panel's page (a browser bundle with its stylesheet), loaded by the webview from dist/webview/.
+  { bundle: true, platform: 'browser', format: 'iife', target: 'chrome120', minify: true, sourcemap: true, logLevel: 'warning', entryPoints: ['webview/runPanel.ts'], outdir: 'dist/webview' },
 ];
 
 // The WASM backend loads its binaries from the bundle's folder.

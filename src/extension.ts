@@ -9,7 +9,15 @@ import { DatasetHover } from './language/hover';
 import { CHOOSE_MODEL_COMMAND, ModelPicker, type ModelChoice } from './language/modelPicker';
 import { ruleLinks } from './language/ruleLinks';
 import { WorkspaceCheck } from './language/workspaceCheck';
+import type { RunStatus } from './common/runReducer';
+import { shownStatus } from './common/runView';
+import { RunCommands, type RunArgument } from './training/runCommands';
+import { RunRegistry, type TrainingRun } from './training/runRegistry';
+import { discoverRuns, RUNS_VIEW_ID, RunsTree, RunStatusBar } from './training/runsTree';
+import { startTraining, type StartResult } from './training/startTraining';
+import { cliPathOf, type TrainingHost } from './training/trainingHost';
 import { ExamplePreviewPanel } from './views/previewPanel';
+import { RunPanels, type RenderedReport } from './views/runPanel';
 import { REVEAL_LINE_COMMAND, revealLine, showStatistics } from './views/statisticsPanel';
 
 /** What the extension offers other extensions (and its own editor tests). */
@@ -18,6 +26,13 @@ export interface SftStudioApi {
   readonly activationMs: number;
   /** Resolves once every line of the dataset is checked and its diagnostics are published; false when cancelled or the setup is broken. */
   whenChecked(doc: vscode.TextDocument): Promise<boolean>;
+  /** What the training side shows: runs, the tree's items, what each run panel drew. */
+  readonly training: {
+    runs(): Array<{ runDir: string; status: RunStatus; liveness: string; steps: number; samples: number; adapter?: string; failure?: string; pid?: number }>;
+    tree(): ReturnType<RunsTree['describe']>;
+    rendered(runDir: string): RenderedReport | undefined;
+    cspViolations(): readonly string[];
+  };
 }
 
 export function activate(context: vscode.ExtensionContext): SftStudioApi {
@@ -29,6 +44,18 @@ export function activate(context: vscode.ExtensionContext): SftStudioApi {
   const picker = new ModelPicker(diagnostics, () => downloadFromHub());
   const preview = new ExamplePreviewPanel(diagnostics);
   const workspaceCheck = new WorkspaceCheck(vscode.Uri.joinPath(context.extensionUri, 'bin', 'sft-studio').fsPath, links, log);
+  const registry = new RunRegistry({
+    pollMs: 500,
+    stopTimeoutMs: () => 1000 * (vscode.workspace.getConfiguration('sftStudio').get<number>('training.stopTimeoutSeconds') ?? 60),
+    log: (line) => log.info(line),
+  });
+  // The panels' buttons run the run commands, which open panels: the callback reads runCommands when clicked.
+  const panels = new RunPanels(context.extensionUri, registry, (action, run) => runCommands.action(action, run), log);
+  const trainingHost: TrainingHost = { registry, diagnostics, log, cliPath: cliPathOf(context.extensionUri), panels };
+  const runCommands = new RunCommands(trainingHost);
+  const runsTree = new RunsTree(registry);
+  const runsView = vscode.window.createTreeView(RUNS_VIEW_ID, { treeDataProvider: runsTree, canSelectMany: true, showCollapseAll: false });
+  void discoverRuns(registry).then((watcher) => context.subscriptions.push(watcher));
   const selector: vscode.DocumentSelector = { language: LANGUAGE_ID };
   const activeDataset = (): vscode.TextDocument | undefined => {
     const doc = vscode.window.activeTextEditor?.document;
@@ -61,13 +88,45 @@ export function activate(context: vscode.ExtensionContext): SftStudioApi {
     vscode.commands.registerCommand('sftStudio.previewExample', () => preview.show(vscode.window.activeTextEditor)),
     vscode.commands.registerCommand('sftStudio.checkWorkspace', () => workspaceCheck.run()),
     vscode.commands.registerCommand(REVEAL_LINE_COMMAND, (uri: string, line: number) => revealLine(uri, line)),
+    { dispose: () => registry.dispose() },
+    panels,
+    runsTree,
+    runsView,
+    new RunStatusBar(registry),
+    vscode.commands.registerCommand('sftStudio.startLoraTraining', (dataset?: vscode.Uri): Promise<StartResult> => startTraining(trainingHost, 'lora', asUri(dataset))),
+    vscode.commands.registerCommand('sftStudio.startQloraTraining', (dataset?: vscode.Uri): Promise<StartResult> => startTraining(trainingHost, 'qlora', asUri(dataset))),
+    vscode.commands.registerCommand('sftStudio.stopTraining', (run?: RunArgument) => runCommands.stop(run)),
+    vscode.commands.registerCommand('sftStudio.resumeTraining', (run?: RunArgument) => runCommands.resume(run)),
+    vscode.commands.registerCommand('sftStudio.openRun', (run?: RunArgument) => runCommands.open(run)),
+    vscode.commands.registerCommand('sftStudio.tryAdapter', (run?: RunArgument, prompt?: string) => runCommands.tryAdapter(run, prompt)),
+    vscode.commands.registerCommand('sftStudio.mergeAdapter', (run?: RunArgument) => runCommands.merge(run)),
+    vscode.commands.registerCommand('sftStudio.exportGguf', (run?: RunArgument) => runCommands.exportGguf(run)),
+    vscode.commands.registerCommand('sftStudio.revealRun', (run?: RunArgument) => runCommands.reveal(run)),
+    vscode.commands.registerCommand('sftStudio.deleteRun', (run?: RunArgument, confirmed?: boolean) => runCommands.delete(run, confirmed === true)),
+    vscode.commands.registerCommand('sftStudio.compareRuns', (run?: TrainingRun | string, selected?: ReadonlyArray<TrainingRun | string>) =>
+      runCommands.compare(selected && selected.length > 0 ? selected : runsView.selection.length > 1 ? runsView.selection : run ? [run] : [])),
   );
   const activationMs = performance.now() - started;
   log.info(`Activated in ${activationMs.toFixed(1)} ms`);
   return {
     activationMs,
     whenChecked: (doc) => diagnostics.whenChecked(doc, new vscode.CancellationTokenSource().token),
+    training: {
+      runs: () => registry.list().map((run) => ({
+        runDir: run.runDir, status: shownStatus(run.state, run.info), liveness: run.info.liveness, steps: run.state.steps.length, samples: run.state.samples.length,
+        ...(run.state.end?.adapter ? { adapter: run.state.end.adapter } : {}), ...(run.info.failure ? { failure: run.info.failure } : {}),
+        ...(run.process?.pid !== undefined ? { pid: run.process.pid } : run.otherPid !== undefined ? { pid: run.otherPid } : {}),
+      })),
+      tree: () => runsTree.describe(),
+      rendered: (runDir) => panels.renderedReport(runDir),
+      cspViolations: () => panels.cspViolations(),
+    },
   };
+}
+
+/** Command arguments from menus are URIs; from the palette, nothing. */
+function asUri(value: unknown): vscode.Uri | undefined {
+  return value instanceof vscode.Uri ? value : undefined;
 }
 
 export function deactivate(): void {

@@ -40,6 +40,9 @@ export function emptyRunState(): RunState {
 export function foldEvent(state: RunState, event: TrainerEvent): RunState {
   switch (event.type) {
     case 'started':
+      // A resumed run continues from its checkpoint: what was logged after it is redone.
+      if (event.resumedFromStep > 0 || state.started) keepUpTo(state, event.resumedFromStep);
+      delete state.end;
       state.started = event;
       state.status = 'running';
       break;
@@ -67,6 +70,13 @@ export function foldEvent(state: RunState, event: TrainerEvent): RunState {
       break;
   }
   return state;
+}
+
+function keepUpTo(state: RunState, step: number): void {
+  state.steps = state.steps.filter((point) => point.step <= step);
+  state.evals = state.evals.filter((point) => point.step <= step);
+  state.samples = state.samples.filter((sample) => sample.step <= step);
+  state.checkpoints = state.checkpoints.filter((checkpoint) => checkpoint.step <= step);
 }
 
 /** The state of a whole event list (a replayed `events.ndjson`). */

@@ -55,3 +55,40 @@ function removeMember(root: Extract<JsonNode, { kind: 'object' }>, index: number
   if (previous) return { start: previous.value.end, end: member.value.end, newText: '' };
   return { start: root.start + 1, end: root.end - 1, newText: '' };
 }
+
+/**
+ * Edits that set several top-level members (the training form's `model`, `dataset`, `max_length`
+ * and whole sections) with the smallest change: a member that exists gets its value replaced, a
+ * new one is added at the end, indented like the file. An empty file becomes a new object.
+ */
+export function setProjectMembers(text: string, members: Readonly<Record<string, unknown>>): ProjectEdit {
+  if (text.trim().length === 0) return { ok: true, edits: [{ start: 0, end: text.length, newText: `${JSON.stringify(members, null, 2)}\n` }] };
+  const parsed = parseJson(text);
+  if (!parsed.ok) return { ok: false, message: `sft-studio.json is not valid JSON (${parsed.error.message}): fix it first` };
+  const root = parsed.value;
+  if (root.kind !== 'object') return { ok: false, message: 'sft-studio.json must hold a JSON object' };
+  const indent = memberIndent(text, root);
+  const valueText = (value: unknown): string => JSON.stringify(value, null, indent.length).replace(/\n/g, `\n${indent}`);
+  const edits: TextEdit[] = [];
+  const added: string[] = [];
+  for (const [key, value] of Object.entries(members)) {
+    const existing = root.members.find((m) => m.key === key);
+    if (existing) edits.push({ start: existing.value.start, end: existing.value.end, newText: valueText(value) });
+    else added.push(`${indent}${JSON.stringify(key)}: ${valueText(value)}`);
+  }
+  if (added.length > 0) {
+    const last = root.members[root.members.length - 1];
+    const at = last ? last.value.end : root.start + 1;
+    edits.push({ start: at, end: at, newText: `${last ? ',' : ''}\n${added.join(',\n')}${last ? '' : '\n'}` });
+  }
+  return { ok: true, edits };
+}
+
+/** The indentation of the object's first member (two spaces when it has none on its own line). */
+function memberIndent(text: string, root: Extract<JsonNode, { kind: 'object' }>): string {
+  const first = root.members[0];
+  if (!first) return '  ';
+  const lineStart = text.lastIndexOf('\n', first.keySpan.start - 1) + 1;
+  const indent = text.slice(lineStart, first.keySpan.start);
+  return /^[ \t]+$/.test(indent) ? indent : '  ';
+}

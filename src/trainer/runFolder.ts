@@ -6,7 +6,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { checkpointName, RUN_FILES } from '../common/runFiles';
 import { parseEvents, type TrainerEvent } from '../common/trainerProtocol';
+
+export { checkpointName, RUN_FILES };
 
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   const temp = `${file}.${process.pid}.tmp`;
@@ -14,11 +17,6 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   fs.renameSync(temp, file);
 }
 
-export const RUN_FILES = { config: 'config.json', events: 'events.ndjson', final: 'final', state: 'trainer_state.json' } as const;
-
-export function checkpointName(step: number): string {
-  return `checkpoint-${step}`;
-}
 
 /** Appends events to `events.ndjson` and hands each to an optional listener (stdout for the editor). */
 export class EventLog {
@@ -53,4 +51,25 @@ export function latestCheckpoint(runDir: string): { dir: string; step: number } 
     .map((m) => Number(m[1]))
     .sort((a, b) => b - a);
   return steps.length > 0 ? { dir: path.join(runDir, checkpointName(steps[0]!)), step: steps[0]! } : undefined;
+}
+
+/**
+ * Marks the folder as being written by this process (`trainer.pid`) until it exits, so an editor
+ * that opens the folder later can tell a run that is still going from one that was interrupted.
+ */
+export function markTrainerProcess(runDir: string): () => void {
+  const file = path.join(runDir, RUN_FILES.pid);
+  writeFileAtomic(file, `${process.pid}\n`);
+  const remove = (): void => {
+    try {
+      if (fs.readFileSync(file, 'utf8').trim() === String(process.pid)) fs.unlinkSync(file);
+    } catch {
+      // already gone
+    }
+  };
+  process.once('exit', remove);
+  return () => {
+    process.off('exit', remove);
+    remove();
+  };
 }

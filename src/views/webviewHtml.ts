@@ -1,5 +1,5 @@
 /**
- * The frame of SFT Studio's script-free webviews (statistics, example preview): a strict content
+ * The frame of SFT Studio's script-free webviews (statistics, example preview, try adapter, run comparison): a strict content
  * security policy that allows only the page's own style block, and colours from the editor's
  * theme variables, so the views follow light, dark and high-contrast themes.
  */
@@ -7,8 +7,8 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
 
-/** A whole page around `body`; `nonce` must be fresh per render. */
-export function webviewPage(title: string, body: string, nonce: string): string {
+/** A whole page around `body`; `nonce` must be fresh per render; `extraStyle` is added to the page's style block. */
+export function webviewPage(title: string, body: string, nonce: string, extraStyle = ''): string {
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -32,6 +32,9 @@ export function webviewPage(title: string, body: string, nonce: string): string 
   .trained { background: var(--vscode-diffEditor-insertedTextBackground); color: var(--vscode-foreground); font-weight: 600; }
   .cut { text-decoration: line-through; color: var(--vscode-disabledForeground); }
   .legend span { margin-right: 1.2em; padding: 0 4px; }
+  .side-by-side { width: 100%; table-layout: fixed; }
+  .side-by-side td { vertical-align: top; }
+${extraStyle}
 </style>
 </head>
 <body>

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { isTrainerCommand, type StartedEvent, type StepEvent } from '../../common/trainerProtocol';
 import { BACKEND_REQUESTS, describeBackend, initBackend } from '../../trainer/backend';
-import { EventLog } from '../../trainer/runFolder';
+import { EventLog, markTrainerProcess } from '../../trainer/runFolder';
 import { runTraining } from '../../trainer/train/loop';
 import { prepareTraining } from '../../trainer/train/trainSetup';
 import { choiceFlag, flag, parseArgs, UsageError } from '../args';
@@ -37,6 +37,7 @@ export async function runTrain(argv: readonly string[], io: CliIo): Promise<numb
     ...(resume ? { resume } : {}),
     cwd: process.cwd(),
   });
+  const unmarkTrainerProcess = markTrainerProcess(setup.runDir);
   const backend = await initBackend(backendRequest);
   io.stderr(`${describeBackend(backend)}\n`);
   io.stderr(`run folder: ${setup.runDir}\n`);
@@ -96,6 +97,7 @@ export async function runTrain(argv: readonly string[], io: CliIo): Promise<numb
     events.write({ type: 'failed', step: 0, reason: error instanceof Error ? error.message : String(error), skippedExamples: 0, elapsed_seconds: 0 });
     throw error;
   } finally {
+    unmarkTrainerProcess();
     events.close();
     commands?.close();
     process.stdin.destroy();

@@ -1,0 +1,78 @@
+/**
+ * A line chart of a run's curves on uPlot, which draws on a canvas and needs no inline script or
+ * eval, so it works under the panel's strict content security policy. Colours come from the
+ * editor's theme variables; long curves are downsampled for drawing (spikes kept).
+ */
+import uPlot from 'uplot';
+import { downsample } from '../src/common/runReducer';
+
+export interface Series {
+  label: string;
+  /** A theme colour variable, such as --vscode-charts-blue. */
+  colorVariable: string;
+  points: ReadonlyArray<{ step: number; value: number }>;
+}
+
+/** Points drawn per series at most: a few per pixel of a wide panel. */
+const MAX_DRAWN_POINTS = 3000;
+
+export class LineChart {
+  private plot: uPlot | undefined;
+  private drawStarted = 0;
+  /** Milliseconds the last drawing took, from handing uPlot the data to its draw hook. */
+  lastDrawMs = 0;
+  drawnPoints = 0;
+
+  constructor(private readonly container: HTMLElement, private readonly title: string) {}
+
+  /** Draws the series; the x axis is the optimizer step. */
+  update(series: readonly Series[]): void {
+    const drawn = series.map((s) => downsample(s.points, (p) => p.value, MAX_DRAWN_POINTS));
+    // uPlot wants one shared x array: the union of the steps, with gaps where a series has no point.
+    const steps = [...new Set(drawn.flatMap((points) => points.map((p) => p.step)))].sort((a, b) => a - b);
+    const index = new Map(steps.map((step, i) => [step, i]));
+    const columns = drawn.map((points) => {
+      const column: Array<number | null> = new Array<number | null>(steps.length).fill(null);
+      for (const p of points) column[index.get(p.step)!] = p.value;
+      return column;
+    });
+    this.drawnPoints = drawn.reduce((sum, points) => sum + points.length, 0);
+    const data: uPlot.AlignedData = [steps, ...columns];
+    this.drawStarted = performance.now();
+    if (!this.plot || this.plot.series.length !== series.length + 1) {
+      this.plot?.destroy();
+      this.plot = new uPlot(this.options(series), data, this.container);
+    } else {
+      this.plot.setData(data);
+    }
+  }
+
+  resize(): void {
+    this.plot?.setSize(this.size());
+  }
+
+  private size(): { width: number; height: number } {
+    return { width: Math.max(200, this.container.clientWidth), height: 180 };
+  }
+
+  private options(series: readonly Series[]): uPlot.Options {
+    const theme = getComputedStyle(document.body);
+    const color = (variable: string, fallback: string): string => theme.getPropertyValue(variable).trim() || fallback;
+    const foreground = color('--vscode-foreground', '#888');
+    const grid = color('--vscode-editorWidget-border', 'rgba(128,128,128,0.2)');
+    const axis: uPlot.Axis = { stroke: foreground, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
+    return {
+      ...this.size(),
+      title: this.title,
+      scales: { x: { time: false } },
+      axes: [{ ...axis, label: 'step' }, axis],
+      legend: { show: true },
+      cursor: { drag: { x: true, y: false } },
+      series: [
+        { label: 'step' },
+        ...series.map((s) => ({ label: s.label, stroke: color(s.colorVariable, foreground), width: 1.5, spanGaps: true, points: { show: false } })),
+      ],
+      hooks: { draw: [() => { this.lastDrawMs = performance.now() - this.drawStarted; }] },
+    };
+  }
+}
