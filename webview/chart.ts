@@ -52,7 +52,7 @@ export class LineChart {
   }
 
   private size(): { width: number; height: number } {
-    return { width: Math.max(200, this.container.clientWidth), height: 180 };
+    return { width: Math.max(200, this.container.clientWidth), height: 160 };
   }
 
   private options(series: readonly Series[]): uPlot.Options {
@@ -60,12 +60,13 @@ export class LineChart {
     const color = (variable: string, fallback: string): string => theme.getPropertyValue(variable).trim() || fallback;
     const foreground = color('--vscode-foreground', '#888');
     const grid = color('--vscode-editorWidget-border', 'rgba(128,128,128,0.2)');
-    const axis: uPlot.Axis = { stroke: foreground, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
+    const axis: uPlot.Axis = { stroke: foreground, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, values: (_plot, splits) => splits.map(formatTick) };
     return {
       ...this.size(),
       title: this.title,
       scales: { x: { time: false } },
-      axes: [{ ...axis, label: 'step' }, axis],
+      // Steps are whole numbers: ticks only at whole steps.
+      axes: [{ ...axis, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000] }, { ...axis, size: 56 }],
       legend: { show: true },
       cursor: { drag: { x: true, y: false } },
       series: [
@@ -75,4 +76,13 @@ export class LineChart {
       hooks: { draw: [() => { this.lastDrawMs = performance.now() - this.drawStarted; }] },
     };
   }
+}
+
+/** Tick labels that stay short and distinct for learning rates (2e-4) and token counts alike. */
+export function formatTick(value: number): string {
+  if (value === 0) return '0';
+  const size = Math.abs(value);
+  if (size < 0.01 || size >= 1e6) return value.toExponential(1).replace('e-', 'e−');
+  if (size >= 1000) return `${Number((value / 1000).toPrecision(3))}k`;
+  return String(Number(value.toPrecision(3)));
 }

@@ -50,7 +50,9 @@ export class RunPanels implements vscode.Disposable, vscode.WebviewPanelSerializ
       open.panel.reveal(undefined, preserveFocus);
       return open.panel;
     }
-    const panel = vscode.window.createWebviewPanel(RUN_PANEL_VIEW_TYPE, `Run: ${run.info.name}`, { viewColumn: vscode.ViewColumn.Beside, preserveFocus }, this.options());
+    // Run panels share one editor group beside the datasets, rather than opening a new group each.
+    const column = [...this.panels.values()].map(({ panel }) => panel.viewColumn).find((c) => c !== undefined) ?? vscode.ViewColumn.Beside;
+    const panel = vscode.window.createWebviewPanel(RUN_PANEL_VIEW_TYPE, `Run: ${run.info.name}`, { viewColumn: column, preserveFocus }, this.options());
     this.attach(panel, run);
     return panel;
   }

@@ -22,7 +22,7 @@ export interface SuiteRun {
   /** The suite's entry module (TypeScript), bundled for the extension host. */
   suite: string;
   /** Workspace files, by path relative to the workspace folder. */
-  files: Record<string, string>;
+  files: Record<string, string | Uint8Array>;
   /** Install this .vsix instead of loading the extension from the repository. */
   vsix?: string;
   timeoutMs: number;
@@ -79,6 +79,29 @@ async function takeScreenshot(page: Page, file: string, doneFile: string, expect
   fs.writeFileSync(doneFile, shown ? 'shown' : 'missing');
 }
 
+/**
+ * Does in the workbench what a person would, for a suite that asks (`SFT_UI {json}` on its log):
+ * `palette` opens the command palette, types a command's title and presses Enter. Writes the
+ * outcome ("ok" or the error) to `doneFile`.
+ */
+async function uiAction(page: Page, request: { action: string; title?: string }, doneFile: string): Promise<void> {
+  let outcome = 'ok';
+  try {
+    if (request.action !== 'palette' || !request.title) throw new Error(`unknown UI action ${JSON.stringify(request)}`);
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+Shift+P');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(`>${request.title}`);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: request.title }).first().waitFor({ state: 'visible', timeout: 10_000 });
+    await page.keyboard.press('Enter');
+  } catch (error) {
+    outcome = error instanceof Error ? error.message : String(error);
+  }
+  fs.mkdirSync(path.dirname(doneFile), { recursive: true });
+  fs.writeFileSync(doneFile, outcome);
+}
+
 /** Whether some frame of the page (webviews render in nested frames) shows `text` within `timeoutMs`. */
 async function frameShowing(page: Page, text: string, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -94,7 +117,7 @@ async function frameShowing(page: Page, text: string, timeoutMs: number): Promis
 }
 
 /** Writes the workspace folder under `temp`, with `.editor-run.json` telling the suite how it runs. */
-export function prepareWorkspace(temp: string, files: Record<string, string>, runInfo: Record<string, unknown>): string {
+export function prepareWorkspace(temp: string, files: Record<string, string | Uint8Array>, runInfo: Record<string, unknown>): string {
   const workspace = path.join(temp, 'workspace');
   for (const [name, text] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(workspace, name)), { recursive: true });
@@ -158,7 +181,9 @@ export async function runSuite(run: SuiteRun): Promise<SuiteResult | undefined> 
     await page.exposeFunction('codeAutomationLog', (type: string, args: unknown[]) => {
       const text = args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
       const screenshot = /SFT_SCREENSHOT (\S+)(?: (.+))?/.exec(text);
-      if (screenshot) void takeScreenshot(page, path.join(run.artifacts, `${screenshot[1]!}.png`), path.join(workspace, '.screenshots', `${screenshot[1]!}.done`), screenshot[2]);
+      const ui = /SFT_UI (\S+) (\{.*\})/.exec(text);
+      if (ui) void uiAction(page, JSON.parse(ui[2]!) as { action: string; title?: string }, path.join(workspace, '.screenshots', `${ui[1]!}.done`));
+      else if (screenshot) void takeScreenshot(page, path.join(run.artifacts, `${screenshot[1]!}.png`), path.join(workspace, '.screenshots', `${screenshot[1]!}.done`), screenshot[2]);
       else if (!/ENOTFOUND open-vsx|marketplace/.test(text)) console.log(`[editor ${type}] ${text}`);
     });
     await page.exposeFunction('codeAutomationExit', (code: number) => resolveExit(code));

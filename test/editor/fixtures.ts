@@ -1,9 +1,12 @@
 /** The workspace the editor suite runs in: small datasets for each feature, and the clean-data folders. */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { catalogEntries } from '../../src/dataset/templateCatalog';
 import { tokenizerFolder } from '../helpers';
 import { CANNOT_TRAIN, cleanFile, FOLDERS, MATCHED, type Supports } from '../fixtures/cleanData';
+import { writeTinyModel } from '../fixtures/tinyModels';
+import { HTML_OUTPUT, SAMPLE_PROMPT } from './trainingConstants';
 
 const GOOD = JSON.stringify({ messages: [{ role: 'user', content: 'Define dog.' }, { role: 'assistant', content: 'A domesticated canine.' }] });
 const ALTERNATION = JSON.stringify({ messages: [{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }, { role: 'assistant', content: 'c' }] });
@@ -43,7 +46,34 @@ function hubRepository(): Record<string, string> {
   return files;
 }
 
+/**
+ * A training project: a tiny generated model (Mistral's real tokenizer and template), a clean
+ * dataset, a dataset with an error, and settings for a run long enough to be watched and stopped.
+ * Also a finished run folder whose sample output is HTML, which the panel must show as text.
+ */
+function trainingFixtures(): Record<string, string | Uint8Array> {
+  const modelDir = writeTinyModel(fs.mkdtempSync(path.join(os.tmpdir(), 'sft-editor-model-')), { architecture: 'llama', embeddingStd: 0.2, linearStd: 0.08 });
+  const files: Record<string, string | Uint8Array> = {};
+  for (const name of fs.readdirSync(modelDir)) files[`train/model/${name}`] = fs.readFileSync(path.join(modelDir, name));
+  fs.rmSync(modelDir, { recursive: true, force: true });
+  const chat = (q: string, a: string): string => JSON.stringify({ messages: [{ role: 'user', content: q }, { role: 'assistant', content: a }] });
+  files['train/train.sft.jsonl'] = [chat('Hello!', "G'day!"), chat('How are you?', 'Not bad, mate.'), chat('Thanks!', 'No worries!')].join('\n') + '\n';
+  files['train/broken.sft.jsonl'] = [chat('Hello!', "G'day!"), '{"messages": [}'].join('\n') + '\n';
+  files['train/sft-studio.json'] = `${JSON.stringify({
+    model: './model', dataset: 'train.sft.jsonl', max_length: 32,
+    lora: { r: 4, lora_alpha: 8 },
+    training: { num_train_epochs: 500, per_device_train_batch_size: 1, gradient_accumulation_steps: 1, learning_rate: 1e-3, logging_steps: 1, save_strategy: 'steps', save_steps: 5 },
+    samples: { prompts: [SAMPLE_PROMPT], every_n_steps: 3, max_new_tokens: 4 },
+  }, null, 2)}\n`;
+  const started = { type: 'started', protocol: 1, time: '2026-11-29T10:00:00Z', backend: 'wasm', backendSkipped: [{ name: 'webgpu', reason: 'no GPU adapter' }], trainableParameters: 100, totalParameters: 10000, dataset: { examples: 3, skipped: 0, trainedTokens: 30, tokens: 60 }, totalSteps: 2, resumedFromStep: 0 };
+  const step = (n: number, loss: number): object => ({ type: 'step', step: n, epoch: n / 2, loss, learning_rate: 1e-3, grad_norm: 1, tokens_per_second: 100, trained_tokens: 10 * n, memory: { rss: 1e8, backendBytes: 0 }, elapsed_seconds: n });
+  files['train/runs/html-output/config.json'] = `${JSON.stringify({ model: './model', dataset: 'train.sft.jsonl' })}\n`;
+  files['train/runs/html-output/events.ndjson'] = [started, step(1, 2.5), { type: 'sample', step: 2, prompt: 'Show HTML', output: HTML_OUTPUT }, step(2, 1.5),
+    { type: 'completed', step: 2, adapter: 'final', skippedExamples: 0, elapsed_seconds: 2 }].map((e) => JSON.stringify(e)).join('\n') + '\n';
+  return files;
+}
+
 /** Every file of the workspace, by path relative to it. */
-export function FIXTURES(): Record<string, string> {
-  return { ...FILES, ...cleanDataFixtures(), ...hubRepository() };
+export function FIXTURES(): Record<string, string | Uint8Array> {
+  return { ...FILES, ...cleanDataFixtures(), ...hubRepository(), ...trainingFixtures() };
 }

@@ -9,13 +9,15 @@ import * as path from 'node:path';
 import { ROOT, runSuite } from './codeServer';
 import { FIXTURES } from './fixtures';
 
-const SUITE_TIMEOUT_MS = 600_000;
+const SUITE_TIMEOUT_MS = 900_000;
 /** Screenshots the suite asks for land here; CI keeps them as artifacts. */
 const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'editor');
 
 async function main(): Promise<number> {
   const vsixAt = process.argv.indexOf('--vsix');
   const vsix = vsixAt >= 0 ? path.resolve(process.argv[vsixAt + 1] ?? '') : undefined;
+  const onlyAt = process.argv.indexOf('--only');
+  const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
   const runs: Array<{ label: string; vsix?: string }> = [{ label: 'development folder' }, ...(vsix ? [{ label: `installed ${path.basename(vsix)}`, vsix }] : [])];
   let passed = 0;
   let failed = 0;
@@ -26,6 +28,7 @@ async function main(): Promise<number> {
       timeoutMs: SUITE_TIMEOUT_MS,
       artifacts: installed ? path.join(ARTIFACTS, 'vsix') : ARTIFACTS,
       ...(installed ? { vsix: installed } : {}),
+      ...(only ? { runInfo: { only } } : {}),
     });
     if (!result) {
       console.log(`editor (${label}): the suite gave no result`);

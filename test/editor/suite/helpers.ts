@@ -46,9 +46,9 @@ export async function openDataset(name: string): Promise<vscode.TextDocument> {
 
 
 /** How the launcher runs this suite (`.editor-run.json` in the workspace). */
-export function runInfo(): { installedFrom?: string; screenshots?: boolean } {
+export function runInfo(): { installedFrom?: string; screenshots?: boolean; only?: string } {
   const file = path.join(workspaceRoot(), '.editor-run.json');
-  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as { installedFrom?: string; screenshots?: boolean }) : {};
+  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as { installedFrom?: string; screenshots?: boolean; only?: string }) : {};
 }
 
 /** The extension under test. */
@@ -86,4 +86,23 @@ export async function eventually<T>(read: () => T | undefined | Promise<T | unde
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * Asks the runner to do something in the workbench as a person would (`palette`: run a command by
+ * its title from the command palette); resolves once done, and fails with the runner's reason.
+ * A launcher without a browser (the Electron one) runs the command directly instead.
+ */
+export async function throughUi(request: { action: 'palette'; title: string; command: string; args?: unknown[] }): Promise<void> {
+  if (runInfo().screenshots !== true) {
+    await vscode.commands.executeCommand(request.command, ...(request.args ?? []));
+    return;
+  }
+  const id = `ui-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+  const done = path.join(workspaceRoot(), '.screenshots', `${id}.done`);
+  console.log(`SFT_UI ${id} ${JSON.stringify({ action: request.action, title: request.title })}`);
+  const deadline = Date.now() + 30_000;
+  while (!fs.existsSync(done) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  const outcome = fs.existsSync(done) ? fs.readFileSync(done, 'utf8') : 'the runner did not answer';
+  if (outcome !== 'ok') throw new Error(`could not run "${request.title}" from the command palette: ${outcome}`);
 }
