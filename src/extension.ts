@@ -14,7 +14,8 @@ import { shownStatus } from './common/runView';
 import { RunCommands, type RunArgument } from './training/runCommands';
 import { RunRegistry, type TrainingRun } from './training/runRegistry';
 import { discoverRuns, RUNS_VIEW_ID, RunsTree, RunStatusBar } from './training/runsTree';
-import { startTraining, type StartResult } from './training/startTraining';
+import { createExampleProject } from './training/exampleProject';
+import { startTraining, type StartOptions, type StartResult } from './training/startTraining';
 import { cliPathOf, type TrainingHost } from './training/trainingHost';
 import { ExamplePreviewPanel } from './views/previewPanel';
 import { RunPanels, type RenderedReport } from './views/runPanel';
@@ -93,8 +94,9 @@ export function activate(context: vscode.ExtensionContext): SftStudioApi {
     runsTree,
     runsView,
     new RunStatusBar(registry),
-    vscode.commands.registerCommand('sftStudio.startLoraTraining', (dataset?: vscode.Uri): Promise<StartResult> => startTraining(trainingHost, 'lora', asUri(dataset))),
-    vscode.commands.registerCommand('sftStudio.startQloraTraining', (dataset?: vscode.Uri): Promise<StartResult> => startTraining(trainingHost, 'qlora', asUri(dataset))),
+    vscode.commands.registerCommand('sftStudio.startLoraTraining', (dataset?: vscode.Uri, options?: StartOptions): Promise<StartResult> => startTraining(trainingHost, 'lora', asUri(dataset), asStartOptions(options))),
+    vscode.commands.registerCommand('sftStudio.startQloraTraining', (dataset?: vscode.Uri, options?: StartOptions): Promise<StartResult> => startTraining(trainingHost, 'qlora', asUri(dataset), asStartOptions(options))),
+    vscode.commands.registerCommand('sftStudio.createExample', () => createExampleProject(trainingHost)),
     vscode.commands.registerCommand('sftStudio.stopTraining', (run?: RunArgument) => runCommands.stop(run)),
     vscode.commands.registerCommand('sftStudio.resumeTraining', (run?: RunArgument) => runCommands.resume(run)),
     vscode.commands.registerCommand('sftStudio.openRun', (run?: RunArgument) => runCommands.open(run)),
@@ -127,6 +129,12 @@ export function activate(context: vscode.ExtensionContext): SftStudioApi {
 /** Command arguments from menus are URIs; from the palette, nothing. */
 function asUri(value: unknown): vscode.Uri | undefined {
   return value instanceof vscode.Uri ? value : undefined;
+}
+
+/** Options from a walkthrough link (JSON in a command URI): only a list of `section.key=value` strings is taken. */
+function asStartOptions(value: unknown): StartOptions {
+  const set = (value as { set?: unknown } | undefined)?.set;
+  return Array.isArray(set) && set.every((s) => typeof s === 'string') ? { set } : {};
 }
 
 export function deactivate(): void {

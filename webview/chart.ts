@@ -5,6 +5,7 @@
  */
 import uPlot from 'uplot';
 import { downsample } from '../src/common/runReducer';
+import { formatTick } from '../src/common/runView';
 
 export interface Series {
   label: string;
@@ -78,11 +79,3 @@ export class LineChart {
   }
 }
 
-/** Tick labels that stay short and distinct for learning rates (2e-4) and token counts alike. */
-export function formatTick(value: number): string {
-  if (value === 0) return '0';
-  const size = Math.abs(value);
-  if (size < 0.01 || size >= 1e6) return value.toExponential(1).replace('e-', 'e−');
-  if (size >= 1000) return `${Number((value / 1000).toPrecision(3))}k`;
-  return String(Number(value.toPrecision(3)));
-}

@@ -46,6 +46,8 @@ Usage:
       Print the logits at every position: {"logits": [[...]]}.
   sft-studio export-gguf --model DIR --out FILE.gguf [--adapter DIR] [--dtype f32|f16] [--force]
       Write the model (with an adapter merged in) as GGUF for llama.cpp, Ollama and LM Studio.
+  sft-studio example DIR
+      Write the built-in example project to DIR: a dataset, a small blank model, sft-studio.json.
 
 Options:
   --model DIR       a Hugging Face model folder (tokenizer.json, tokenizer_config.json), or a
@@ -79,6 +81,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       case 'generate': return await trainerCommands().runGenerate(rest, io);
       case 'forward': return await trainerCommands().runForward(rest, io);
       case 'export-gguf': return trainerCommands().runExportGguf(rest, io);
+      case 'example': return trainerCommands().runExample(rest, io);
       case undefined:
       case 'help':
       case '--help':
@@ -86,7 +89,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
         io.stdout(HELP);
         return command === undefined ? 2 : 0;
       default:
-        throw new UsageError(`Unknown command "${command}": use check, render, convert, templates, rules, train, merge, generate, forward or export-gguf (see sft-studio --help)`);
+        throw new UsageError(`Unknown command "${command}": use check, render, convert, templates, rules, train, merge, generate, forward, export-gguf or example (see sft-studio --help)`);
     }
   } catch (error) {
     if (isUserError(error)) {

@@ -7,3 +7,4 @@ export { runForward } from './commands/forward';
 export { runExportGguf } from './commands/exportGguf';
 export { runTrain } from './commands/train';
 export { runMerge } from './commands/merge';
+export { runExample } from './commands/example';

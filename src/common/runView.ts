@@ -125,3 +125,12 @@ function median(values: readonly number[]): number | undefined {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
+
+/** Tick labels that stay short and distinct for learning rates (2e-4) and token counts alike. */
+export function formatTick(value: number): string {
+  if (value === 0) return '0';
+  const size = Math.abs(value);
+  if (size < 0.01 || size >= 1e6) return value.toExponential(1).replace('e-', 'e−');
+  if (size >= 1000) return `${Number((value / 1000).toPrecision(3))}k`;
+  return String(Number(value.toPrecision(3)));
+}

@@ -63,7 +63,8 @@ export function parseFormValue(field: FormField, text: string): { ok: true; valu
   switch (field.spec.kind) {
     case 'integer':
     case 'number':
-      value = trimmed.length === 0 ? NaN : Number(trimmed);
+      // Text that is not a number stays text, so the error shows what was typed.
+      value = trimmed.length > 0 && Number.isFinite(Number(trimmed)) ? Number(trimmed) : trimmed;
       break;
     case 'boolean':
       value = /^(on|true|yes|1)$/i.test(trimmed) ? true : /^(off|false|no|0)$/i.test(trimmed) ? false : trimmed;

@@ -26,7 +26,12 @@ export type StartResult =
   | { started: true; runDir: string }
   | { started: false; reason: 'untrusted' | 'no-dataset' | 'cancelled' | 'setup' | 'errors' | 'warnings' | 'project-file' | 'node'; detail?: string };
 
-export async function startTraining(host: TrainingHost, kind: TrainingKind, datasetArg?: vscode.Uri): Promise<StartResult> {
+/** Settings for this run only, as `--set section.key=value` (the walkthrough trains r = 8 and r = 64 this way); the run's config.json records them. */
+export interface StartOptions {
+  set?: readonly string[];
+}
+
+export async function startTraining(host: TrainingHost, kind: TrainingKind, datasetArg?: vscode.Uri, options: StartOptions = {}): Promise<StartResult> {
   if (!trainingAllowed()) return { started: false, reason: 'untrusted' };
   const dataset = datasetArg ?? (await chooseDataset());
   if (!dataset) return { started: false, reason: 'no-dataset' };
@@ -52,7 +57,7 @@ export async function startTraining(host: TrainingHost, kind: TrainingKind, data
     runtime: settings.runtime,
     cliPath: host.cliPath,
     cwd: path.dirname(project.file),
-    args: [project.file, '--set', `dataset=${dataset.fsPath}`, '--set', `quantization.load_in_4bit=${kind === 'qlora'}`, '--output-dir', runDir, '--backend', settings.backend],
+    args: [project.file, '--set', `dataset=${dataset.fsPath}`, '--set', `quantization.load_in_4bit=${kind === 'qlora'}`, ...(options.set ?? []).flatMap((s) => ['--set', s]), '--output-dir', runDir, '--backend', settings.backend],
   }, { dataset: dataset.fsPath, model: typeof project.raw['model'] === 'string' ? project.raw['model'] : '' });
   host.panels.show(run, true);
   showProgressUntilEnd(host, run);

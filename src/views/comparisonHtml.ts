@@ -40,7 +40,7 @@ function lossChart(runs: readonly ComparedRun[]): string {
   const x = (step: number): number => PAD + ((WIDTH - 2 * PAD) * step) / maxStep;
   const y = (loss: number): number => HEIGHT - PAD - ((HEIGHT - 2 * PAD) * (loss - low)) / Math.max(1e-9, high - low);
   const lines = curves.map((points, i) => `<polyline class="line c${i % COLORS.length}" points="${points.filter((p) => Number.isFinite(p.loss)).map((p) => `${x(p.step).toFixed(1)},${y(p.loss).toFixed(1)}`).join(' ')}"/>`).join('');
-  return `<svg class="chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" role="img" aria-label="loss curves">
+  return `<svg class="chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="loss curves">
 <line class="axis" x1="${PAD}" y1="${HEIGHT - PAD}" x2="${WIDTH - PAD}" y2="${HEIGHT - PAD}"/>
 <line class="axis" x1="${PAD}" y1="${PAD}" x2="${PAD}" y2="${HEIGHT - PAD}"/>
 <text x="${PAD}" y="${PAD - 8}">${high.toFixed(3)}</text><text x="${PAD}" y="${HEIGHT - 8}">${low.toFixed(3)} · step 0</text>
@@ -50,6 +50,7 @@ ${lines}</svg>`;
 
 function comparisonStyle(): string {
   return `
+  .chart { width: 100%; max-width: ${WIDTH}px; height: auto; }
   .chart text { fill: var(--vscode-descriptionForeground); font-size: 11px; }
   .axis { stroke: var(--vscode-editorWidget-border, var(--vscode-descriptionForeground)); }
   .line { fill: none; stroke-width: 1.5; }

@@ -57,7 +57,8 @@ export async function run(): Promise<void> {
   } else {
     const saved = JSON.parse(fs.readFileSync(firstPhase, 'utf8')) as { passed: number; failures: string[] };
     fs.rmSync(firstPhase);
-    passed = saved.passed + (await runTests(AFTER_RELOAD_TESTS, failures));
+    const only = runInfo().only;
+    passed = saved.passed + (await runTests(only ? AFTER_RELOAD_TESTS.filter(([name]) => name.startsWith(only)) : AFTER_RELOAD_TESTS, failures));
     failures.unshift(...saved.failures);
   }
   const summary = `${passed} passed, ${failures.length} failed`;

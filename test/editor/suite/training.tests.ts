@@ -107,6 +107,35 @@ export const TRAINING_TESTS: EditorTest[] = [
     panel.dispose();
   }],
 
+  ['walkthrough: "Fine-tune your first model" opens; its example project checks clean, trains with r = 8 and r = 64, and compares', async () => {
+    await vscode.commands.executeCommand('workbench.action.openWalkthrough', 'sft-studio.sft-studio#fineTuneFirstModel', false);
+    assert.ok(await screenshot('walkthrough', 'Train with r = 8 and r = 64, and compare'), 'the walkthrough shows its steps');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    const dataset = await vscode.commands.executeCommand<vscode.Uri | undefined>('sftStudio.createExample');
+    assert.ok(dataset && fs.existsSync(dataset.fsPath), 'the example project was written');
+    const doc = await vscode.workspace.openTextDocument(dataset);
+    assert.ok(await (await api()).whenChecked(doc));
+    assert.deepEqual(vscode.languages.getDiagnostics(dataset).map((d) => d.message), [], 'the example is clean');
+    const trainWithRank = async (r: number): Promise<string> => {
+      const result = await vscode.commands.executeCommand<{ started: boolean; runDir?: string }>('sftStudio.startLoraTraining', dataset, { set: [`lora.r=${r}`, `lora.lora_alpha=${2 * r}`] });
+      assert.ok(result.started && result.runDir, JSON.stringify(result));
+      const done = await eventually(async () => {
+        const row = await run(result.runDir!);
+        return row && row.liveness === 'ended' ? row : undefined;
+      }, `the r = ${r} run to end`, 180_000);
+      assert.equal(done.status, 'completed', done.failure);
+      const config = JSON.parse(fs.readFileSync(path.join(result.runDir, 'config.json'), 'utf8')) as { lora: { r: number } };
+      assert.equal(config.lora.r, r, 'the run records the rank it trained with');
+      return result.runDir;
+    };
+    const runs = [await trainWithRank(8), await trainWithRank(64)];
+    await eventually(async () => ((await training()).rendered(runs[1]!)?.points === 27 ? true : undefined), 'the last run\'s panel to draw its 27 steps', 30_000);
+    const panel = await vscode.commands.executeCommand<vscode.WebviewPanel | undefined>('sftStudio.compareRuns', undefined, runs);
+    assert.ok(panel);
+    assert.ok(await screenshot('walkthrough-compare', 'lora.lora_alpha'), 'the comparison lists the settings that differ');
+    panel.dispose();
+  }],
+
   ['training: model output that looks like HTML is shown as text', async () => {
     const runDir = path.join(runsDir(), 'html-output');
     assert.ok(await vscode.commands.executeCommand<boolean>('sftStudio.openRun', runDir));
