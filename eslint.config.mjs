@@ -4,7 +4,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const HOST_FILES = ['src/extension.ts', 'src/config.ts', 'src/language/**', 'src/training/**', 'src/views/**', 'test/editor/**', 'bench/editor/**'];
+const HOST_FILES = ['src/extension.ts', 'src/config.ts', 'src/language/**', 'src/training/**', 'src/views/**', 'test/editor/**', 'bench/editor/**', 'bench/training/**'];
 const vscodeOnlyInHost = { name: 'vscode', message: 'Only extension-host files (src/extension.ts, src/language, src/training, src/views, src/config.ts) may import vscode; keep the core pure.' };
 const tfjsOnlyInTrainer = { group: ['@tensorflow/*', 'webgpu'], message: 'TensorFlow.js belongs to the trainer process (src/trainer) only.' };
 

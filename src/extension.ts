@@ -13,7 +13,7 @@ import type { RunStatus } from './common/runReducer';
 import { shownStatus } from './common/runView';
 import { RunCommands, type RunArgument } from './training/runCommands';
 import { RunRegistry, type TrainingRun } from './training/runRegistry';
-import { discoverRuns, RUNS_VIEW_ID, RunsTree, RunStatusBar } from './training/runsTree';
+import { discoverRuns, RunEndNotices, RUNS_VIEW_ID, RunsTree, RunStatusBar } from './training/runsTree';
 import { createExampleProject } from './training/exampleProject';
 import { startTraining, type StartOptions, type StartResult } from './training/startTraining';
 import { cliPathOf, type TrainingHost } from './training/trainingHost';
@@ -94,6 +94,7 @@ export function activate(context: vscode.ExtensionContext): SftStudioApi {
     runsTree,
     runsView,
     new RunStatusBar(registry),
+    new RunEndNotices(registry, log),
     vscode.commands.registerCommand('sftStudio.startLoraTraining', (dataset?: vscode.Uri, options?: StartOptions): Promise<StartResult> => startTraining(trainingHost, 'lora', asUri(dataset), asStartOptions(options))),
     vscode.commands.registerCommand('sftStudio.startQloraTraining', (dataset?: vscode.Uri, options?: StartOptions): Promise<StartResult> => startTraining(trainingHost, 'qlora', asUri(dataset), asStartOptions(options))),
     vscode.commands.registerCommand('sftStudio.createExample', () => createExampleProject(trainingHost)),

@@ -4,14 +4,16 @@
  * editor's theme variables; long curves are downsampled for drawing (spikes kept).
  */
 import uPlot from 'uplot';
-import { downsample } from '../src/common/runReducer';
+import { CurveSampler } from '../src/common/runReducer';
 import { formatTick } from '../src/common/runView';
 
-export interface Series {
+export interface Series<T extends { step: number } = { step: number }> {
   label: string;
   /** A theme colour variable, such as --vscode-charts-blue. */
   colorVariable: string;
-  points: ReadonlyArray<{ step: number; value: number }>;
+  /** The run's own points, read through `value`: no copy of a long curve is made per frame. */
+  points: readonly T[];
+  value: (point: T) => number;
 }
 
 /** Points drawn per series at most: a few per pixel of a wide panel. */
@@ -19,27 +21,30 @@ const MAX_DRAWN_POINTS = 3000;
 
 export class LineChart {
   private plot: uPlot | undefined;
-  private drawStarted = 0;
-  /** Milliseconds the last drawing took, from handing uPlot the data to its draw hook. */
-  lastDrawMs = 0;
+  /** When uPlot last finished drawing (performance.now()); it draws in a microtask after `update`. */
+  drawnAt = 0;
   drawnPoints = 0;
+  /** One sampler per series, kept between frames: a long curve is summarised once, then only its new end. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each series reads its own point type
+  private samplers: Array<CurveSampler<any>> = [];
 
   constructor(private readonly container: HTMLElement, private readonly title: string) {}
 
   /** Draws the series; the x axis is the optimizer step. */
-  update(series: readonly Series[]): void {
-    const drawn = series.map((s) => downsample(s.points, (p) => p.value, MAX_DRAWN_POINTS));
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each series reads its own point type
+  update(series: ReadonlyArray<Series<any>>): void {
+    if (this.samplers.length !== series.length) this.samplers = series.map((s) => new CurveSampler(s.value, MAX_DRAWN_POINTS));
+    const drawn = series.map((s, i) => this.samplers[i]!.sample(s.points));
     // uPlot wants one shared x array: the union of the steps, with gaps where a series has no point.
     const steps = [...new Set(drawn.flatMap((points) => points.map((p) => p.step)))].sort((a, b) => a - b);
     const index = new Map(steps.map((step, i) => [step, i]));
-    const columns = drawn.map((points) => {
+    const columns = drawn.map((points, s) => {
       const column: Array<number | null> = new Array<number | null>(steps.length).fill(null);
-      for (const p of points) column[index.get(p.step)!] = p.value;
+      for (const p of points) column[index.get(p.step)!] = series[s]!.value(p);
       return column;
     });
     this.drawnPoints = drawn.reduce((sum, points) => sum + points.length, 0);
     const data: uPlot.AlignedData = [steps, ...columns];
-    this.drawStarted = performance.now();
     if (!this.plot || this.plot.series.length !== series.length + 1) {
       this.plot?.destroy();
       this.plot = new uPlot(this.options(series), data, this.container);
@@ -74,7 +79,7 @@ export class LineChart {
         { label: 'step' },
         ...series.map((s) => ({ label: s.label, stroke: color(s.colorVariable, foreground), width: 1.5, spanGaps: true, points: { show: false } })),
       ],
-      hooks: { draw: [() => { this.lastDrawMs = performance.now() - this.drawStarted; }] },
+      hooks: { draw: [() => { this.drawnAt = performance.now(); }] },
     };
   }
 }

@@ -12,7 +12,7 @@ import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
 import 'uplot/dist/uPlot.min.css';
 import './runPanel.css';
 import type { HostToPanel, PanelState, PanelToHost, RunAction, RunInfo } from '../src/common/runPanelProtocol';
-import { foldEvent, type RunState } from '../src/common/runReducer';
+import { foldEvent, type RunState, type StepPoint } from '../src/common/runReducer';
 import { basename, etaSeconds, formatBytes, formatDuration, progressText, shownStatus } from '../src/common/runView';
 import { LineChart } from './chart';
 
@@ -76,6 +76,7 @@ function scheduleDraw(): void {
 
 function draw(): void {
   if (!info || !state) return;
+  const frameStarted = performance.now();
   const status = shownStatus(state, info);
   byId('title').textContent = info.name;
   byId('status').textContent = status;
@@ -86,20 +87,22 @@ function draw(): void {
   drawOutcome(state, info, status);
   const points = state.steps;
   charts.loss.update([
-    { label: 'train', colorVariable: '--vscode-charts-blue', points: points.map((p) => ({ step: p.step, value: p.loss })) },
-    { label: 'eval', colorVariable: '--vscode-charts-orange', points: state.evals.map((p) => ({ step: p.step, value: p.loss })) },
+    { label: 'train', colorVariable: '--vscode-charts-blue', points, value: (p: StepPoint) => p.loss },
+    { label: 'eval', colorVariable: '--vscode-charts-orange', points: state.evals, value: (p: { loss: number }) => p.loss },
   ]);
-  charts.learningRate.update([{ label: 'learning rate', colorVariable: '--vscode-charts-green', points: points.map((p) => ({ step: p.step, value: p.learningRate })) }]);
-  charts.gradNorm.update([{ label: 'grad norm', colorVariable: '--vscode-charts-purple', points: points.map((p) => ({ step: p.step, value: p.gradNorm })) }]);
-  charts.speed.update([{ label: 'tokens/s', colorVariable: '--vscode-charts-yellow', points: points.map((p) => ({ step: p.step, value: p.tokensPerSecond })) }]);
+  charts.learningRate.update([{ label: 'learning rate', colorVariable: '--vscode-charts-green', points, value: (p: StepPoint) => p.learningRate }]);
+  charts.gradNorm.update([{ label: 'grad norm', colorVariable: '--vscode-charts-purple', points, value: (p: StepPoint) => p.gradNorm }]);
+  charts.speed.update([{ label: 'tokens/s', colorVariable: '--vscode-charts-yellow', points, value: (p: StepPoint) => p.tokensPerSecond }]);
   drawSamples(state);
   drawDetails(state, info);
   const all = Object.values(charts);
-  vscode.postMessage({
-    type: 'rendered', points: points.length, samples: state.samples.length,
+  const samples = state.samples.length;
+  // The charts draw in microtasks after this function: report once they have.
+  setTimeout(() => vscode.postMessage({
+    type: 'rendered', points: points.length, samples,
     drawnPoints: all.reduce((sum, chart) => sum + chart.drawnPoints, 0),
-    drawMs: all.reduce((sum, chart) => sum + chart.lastDrawMs, 0),
-  });
+    drawMs: Math.max(frameStarted, ...all.map((chart) => chart.drawnAt)) - frameStarted,
+  }), 0);
 }
 
 function drawProgress(run: RunState, status: string): void {
@@ -180,7 +183,9 @@ function drawDetails(run: RunState, runInfo: RunInfo): void {
     rows.push(['examples', `${started.dataset.examples} (${started.dataset.tokens.toLocaleString('en-US')} tokens, ${started.dataset.trainedTokens.toLocaleString('en-US')} trained)${started.dataset.skipped > 0 ? `, ${started.dataset.skipped} lines skipped` : ''}`]);
     if (started.evalDataset) rows.push(['eval examples', String(started.evalDataset.examples)]);
   }
+  const last = run.steps[run.steps.length - 1];
   if (run.peakRss > 0) rows.push(['peak memory (RSS)', formatBytes(run.peakRss)]);
+  if (last?.backendBytes) rows.push(['backend memory, last step', formatBytes(last.backendBytes)]);
   if (run.checkpoints.length > 0) rows.push(['checkpoints', run.checkpoints.map((c) => c.path).join(', ')]);
   const table = byId('details');
   table.replaceChildren(...rows.map(([name, value]) => {

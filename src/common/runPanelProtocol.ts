@@ -38,7 +38,7 @@ export type HostToPanel =
 export type PanelToHost =
   | { type: 'ready' }
   | { type: 'action'; action: RunAction }
-  /** After each drawing: what is on screen and how long drawing took (the editor tests and the benchmark read it). */
+  /** After each drawing: what is on screen, and the frame's time from the update to the last chart drawn (the editor tests and the benchmark read it). */
   | { type: 'rendered'; points: number; drawnPoints: number; samples: number; drawMs: number }
   /** The page broke its content security policy: a bug to log (and a test failure). */
   | { type: 'cspViolation'; directive: string; blocked: string };

@@ -17,6 +17,8 @@ export interface StepPoint {
   gradNorm: number;
   tokensPerSecond: number;
   elapsedSeconds: number;
+  /** What the TensorFlow.js backend held after this step (bytes). */
+  backendBytes: number;
 }
 
 export interface RunState {
@@ -49,7 +51,7 @@ export function foldEvent(state: RunState, event: TrainerEvent): RunState {
     case 'step':
       state.steps.push({
         step: event.step, epoch: event.epoch, loss: event.loss, learningRate: event.learning_rate,
-        gradNorm: event.grad_norm, tokensPerSecond: event.tokens_per_second, elapsedSeconds: event.elapsed_seconds,
+        gradNorm: event.grad_norm, tokensPerSecond: event.tokens_per_second, elapsedSeconds: event.elapsed_seconds, backendBytes: event.memory.backendBytes,
       });
       state.peakRss = Math.max(state.peakRss, event.memory.rss);
       break;
@@ -107,4 +109,57 @@ export function downsample<T extends { step: number }>(points: readonly T[], val
   }
   kept.push(points[points.length - 1]!);
   return kept;
+}
+
+/**
+ * {@link downsample} for a curve that grows at its end, as a live run's does: buckets of a
+ * power-of-two size are summarised once (first, lowest and highest point) and kept, so each new
+ * point costs only its own bucket, not a pass over 100,000 points. The result is the same as
+ * summarising the whole curve afresh with the same bucket size; when the curve outgrows its
+ * bucket size (or is cut back, as a resume does) the sampler starts over with the right size.
+ */
+export class CurveSampler<T extends { step: number }> {
+  private bucketSize = 0;
+  private kept: T[] = [];
+  /** Points summarised into `kept`, and the last of them (to notice a curve that was replaced). */
+  private covered = 0;
+  private lastCovered: T | undefined;
+
+  constructor(private readonly value: (point: T) => number, private readonly maxPoints: number) {}
+
+  sample(points: readonly T[]): T[] {
+    if (points.length <= this.maxPoints) return [...points];
+    const size = this.bucketSizeFor(points.length);
+    if (size !== this.bucketSize || this.covered > points.length || (this.covered > 0 && points[this.covered - 1] !== this.lastCovered)) {
+      this.bucketSize = size;
+      this.kept = [];
+      this.covered = 0;
+    }
+    // Whole buckets, except the last point, which is always drawn on its own.
+    while (this.covered + size <= points.length - 1) {
+      this.kept.push(...this.summarise(points, this.covered, this.covered + size));
+      this.covered += size;
+      this.lastCovered = points[this.covered - 1];
+    }
+    const tail = this.covered < points.length - 1 ? this.summarise(points, this.covered, points.length - 1) : [];
+    return [...this.kept, ...tail, points[points.length - 1]!];
+  }
+
+  /** The smallest power of two whose buckets (three points each) fit in `maxPoints`. */
+  private bucketSizeFor(count: number): number {
+    const buckets = Math.max(1, Math.floor((this.maxPoints - 4) / 3));
+    let size = 1;
+    while (Math.ceil((count - 1) / size) > buckets) size *= 2;
+    return size;
+  }
+
+  private summarise(points: readonly T[], from: number, to: number): T[] {
+    let low = from;
+    let high = from;
+    for (let i = from + 1; i < to; i++) {
+      if (this.value(points[i]!) < this.value(points[low]!)) low = i;
+      if (this.value(points[i]!) > this.value(points[high]!)) high = i;
+    }
+    return [...new Set([from, low, high])].sort((a, b) => a - b).map((i) => points[i]!);
+  }
 }

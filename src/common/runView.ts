@@ -23,10 +23,15 @@ export function durationSeconds(state: RunState): number {
 /** Seconds left at the pace of the steps since the run (re)started; undefined before two steps. */
 export function etaSeconds(state: RunState): number | undefined {
   const total = state.started?.totalSteps;
-  const since = state.steps.filter((point) => point.step > (state.started?.resumedFromStep ?? 0));
-  if (total === undefined || since.length < 2 || state.end) return undefined;
-  const first = since[0]!;
-  const last = since[since.length - 1]!;
+  const steps = state.steps;
+  if (total === undefined || state.end || steps.length < 2) return undefined;
+  // The first step logged since the run (re)started; no copy of a long curve (the panel asks every frame).
+  const resumedFrom = state.started?.resumedFromStep ?? 0;
+  let firstIndex = steps.length - 1;
+  while (firstIndex > 0 && steps[firstIndex - 1]!.step > resumedFrom) firstIndex--;
+  const first = steps[firstIndex]!;
+  const last = steps[steps.length - 1]!;
+  if (last === first) return undefined;
   const perStep = (last.elapsedSeconds - first.elapsedSeconds) / Math.max(1, last.step - first.step);
   return Math.max(0, (total - last.step) * perStep);
 }

@@ -122,3 +122,40 @@ export async function discoverRuns(registry: RunRegistry): Promise<vscode.Dispos
 function escapeMarkdown(text: string): string {
   return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 }
+
+/**
+ * Says when a run this window watched training ends: a failure with its reason and "Open Output",
+ * a completed run with "Try Adapter" and "Open Run".
+ */
+export class RunEndNotices implements vscode.Disposable {
+  private readonly wasLive = new Set<string>();
+  private readonly unsubscribe: () => void;
+
+  constructor(registry: RunRegistry, log: vscode.LogOutputChannel) {
+    this.unsubscribe = registry.onChange(({ run, removed }) => {
+      if (removed) return void this.wasLive.delete(run.runDir);
+      if (run.live) return void this.wasLive.add(run.runDir);
+      if (!this.wasLive.delete(run.runDir)) return;
+      const status = shownStatus(run.state, run.info);
+      if (status === 'failed') {
+        void vscode.window.showErrorMessage(`SFT Studio: training ${run.info.name} failed. ${firstLine(run.info.failure ?? '')}`, 'Open Output', 'Open Run').then((choice) => {
+          if (choice === 'Open Output') log.show();
+          if (choice === 'Open Run') void vscode.commands.executeCommand('sftStudio.openRun', run);
+        });
+      } else if (status === 'completed') {
+        void vscode.window.showInformationMessage(`SFT Studio: ${run.info.name} finished: loss ${lastLoss(run.state)?.toFixed(3) ?? '?'} after ${formatDuration(durationSeconds(run.state))}.`, 'Try Adapter…', 'Open Run').then((choice) => {
+          if (choice === 'Try Adapter…') void vscode.commands.executeCommand('sftStudio.tryAdapter', run);
+          if (choice === 'Open Run') void vscode.commands.executeCommand('sftStudio.openRun', run);
+        });
+      }
+    });
+  }
+
+  dispose(): void {
+    this.unsubscribe();
+  }
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? '';
+}

@@ -79,22 +79,36 @@ async function takeScreenshot(page: Page, file: string, doneFile: string, expect
   fs.writeFileSync(doneFile, shown ? 'shown' : 'missing');
 }
 
+type UiRequest = { action: 'palette'; title: string } | { action: 'quickPick'; title: string; pick: string };
+
 /**
  * Does in the workbench what a person would, for a suite that asks (`SFT_UI {json}` on its log):
- * `palette` opens the command palette, types a command's title and presses Enter. Writes the
+ * `palette` opens the command palette, types a command's title and clicks it; `quickPick` clicks
+ * an item of the quick pick a command opened. Writes the
  * outcome ("ok" or the error) to `doneFile`.
  */
-async function uiAction(page: Page, request: { action: string; title?: string }, doneFile: string): Promise<void> {
+async function uiAction(page: Page, request: UiRequest, doneFile: string): Promise<void> {
   let outcome = 'ok';
   try {
-    if (request.action !== 'palette' || !request.title) throw new Error(`unknown UI action ${JSON.stringify(request)}`);
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('Control+Shift+P');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
-    await input.fill(`>${request.title}`);
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: request.title }).first().waitFor({ state: 'visible', timeout: 10_000 });
-    await page.keyboard.press('Enter');
+    const widget = page.locator('.quick-input-widget');
+    if (request.action === 'palette') {
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Control+Shift+P');
+      const input = widget.locator('input');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill(`>${request.title}`);
+      const row = widget.locator('.monaco-list-row', { hasText: request.title }).first();
+      await row.waitFor({ state: 'visible', timeout: 10_000 });
+      await row.click();
+    } else if (request.action === 'quickPick') {
+      // A quick pick some command opened: wait until it shows `title`, then click the item.
+      await widget.filter({ hasText: request.title }).waitFor({ state: 'visible', timeout: 20_000 });
+      const row = widget.locator('.monaco-list-row', { hasText: request.pick }).first();
+      await row.waitFor({ state: 'visible', timeout: 10_000 });
+      await row.click();
+    } else {
+      throw new Error(`unknown UI action ${JSON.stringify(request)}`);
+    }
   } catch (error) {
     outcome = error instanceof Error ? error.message : String(error);
   }
@@ -182,7 +196,7 @@ export async function runSuite(run: SuiteRun): Promise<SuiteResult | undefined> 
       const text = args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
       const screenshot = /SFT_SCREENSHOT (\S+)(?: (.+))?/.exec(text);
       const ui = /SFT_UI (\S+) (\{.*\})/.exec(text);
-      if (ui) void uiAction(page, JSON.parse(ui[2]!) as { action: string; title?: string }, path.join(workspace, '.screenshots', `${ui[1]!}.done`));
+      if (ui) void uiAction(page, JSON.parse(ui[2]!) as UiRequest, path.join(workspace, '.screenshots', `${ui[1]!}.done`));
       else if (screenshot) void takeScreenshot(page, path.join(run.artifacts, `${screenshot[1]!}.png`), path.join(workspace, '.screenshots', `${screenshot[1]!}.done`), screenshot[2]);
       else if (!/ENOTFOUND open-vsx|marketplace/.test(text)) console.log(`[editor ${type}] ${text}`);
     });

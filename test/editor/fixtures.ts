@@ -51,13 +51,16 @@ function hubRepository(): Record<string, string> {
  * dataset, a dataset with an error, and settings for a run long enough to be watched and stopped.
  * Also a finished run folder whose sample output is HTML, which the panel must show as text.
  */
-function trainingFixtures(): Record<string, string | Uint8Array> {
+export function trainingFixtures(): Record<string, string | Uint8Array> {
   const modelDir = writeTinyModel(fs.mkdtempSync(path.join(os.tmpdir(), 'sft-editor-model-')), { architecture: 'llama', embeddingStd: 0.2, linearStd: 0.08 });
   const files: Record<string, string | Uint8Array> = {};
   for (const name of fs.readdirSync(modelDir)) files[`train/model/${name}`] = fs.readFileSync(path.join(modelDir, name));
   fs.rmSync(modelDir, { recursive: true, force: true });
   const chat = (q: string, a: string): string => JSON.stringify({ messages: [{ role: 'user', content: q }, { role: 'assistant', content: a }] });
   files['train/train.sft.jsonl'] = [chat('Hello!', "G'day!"), chat('How are you?', 'Not bad, mate.'), chat('Thanks!', 'No worries!')].join('\n') + '\n';
+  // A project that names its model but not how to train: the training form fills it in.
+  files['form/sft-studio.json'] = `${JSON.stringify({ model: '../train/model', max_length: 32 }, null, 2)}\n`;
+  files['form/data.sft.jsonl'] = [chat('Hello!', "G'day!"), chat('Thanks!', 'No worries!')].join('\n') + '\n';
   files['train/broken.sft.jsonl'] = [chat('Hello!', "G'day!"), '{"messages": [}'].join('\n') + '\n';
   files['train/sft-studio.json'] = `${JSON.stringify({
     model: './model', dataset: 'train.sft.jsonl', max_length: 32,

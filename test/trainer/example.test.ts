@@ -41,7 +41,7 @@ test('the blank model\'s tokenizer encodes every byte and decodes back to the te
   const dir = path.join(scratchDir('example-tokenizer'), 'p');
   assert.equal(cli(['example', dir], ROOT).code, 0);
   assert.equal(new Set(byteLevelAlphabet()).size, 256);
-  const tokenizer = loadExampleContext({ modelDir: path.join(dir, 'model'), maxLength: 128 }).context.tokenizer!;
+  const tokenizer = loadExampleContext({ modelDir: path.join(dir, 'model'), maxLength: 128, templateBase: dir }).context.tokenizer!;
   for (const text of ["G'day, mate!", 'naïve — 日本語 🦘', 'tabs\tand\nnewlines', '<|im_start|>user\nHi<|im_end|>\n']) {
     const ids = tokenizer.encodeWithSpecialTokens(text);
     assert.equal(tokenizer.decode(ids), text, text);

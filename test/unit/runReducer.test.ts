@@ -44,3 +44,26 @@ test('downsampling keeps at most the asked points, the last point, and every spi
   assert.ok(kept.every((p, i) => i === 0 || p.step > kept[i - 1]!.step), 'in step order');
   assert.equal(downsample(points.slice(0, 10), (p) => p.loss, 2000).length, 10);
 });
+
+test('a growing curve is sampled incrementally, the same as afresh, with its extremes and its last point kept', async () => {
+  const { CurveSampler } = await import('../../src/common/runReducer');
+  let seed = 7;
+  const noise = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647) - 0.5;
+  const points = Array.from({ length: 100_000 }, (_, i) => ({ step: i + 1, loss: 5 * Math.exp(-i / 20000) + noise() }));
+  points[61_234]!.loss = 40; // a spike
+  const live = new CurveSampler<{ step: number; loss: number }>((p) => p.loss, 3000);
+  let sampled: Array<{ step: number; loss: number }> = [];
+  for (let n = 2900; n <= points.length; n += 997) sampled = live.sample(points.slice(0, n));
+  sampled = live.sample(points);
+  const fresh = new CurveSampler<{ step: number; loss: number }>((p) => p.loss, 3000).sample(points);
+  assert.deepEqual(sampled, fresh, 'incremental sampling equals sampling the whole curve');
+  assert.ok(sampled.length <= 3000, `${sampled.length} points`);
+  assert.ok(sampled.some((p) => p.loss === 40), 'the spike is drawn');
+  assert.equal(sampled[sampled.length - 1], points[points.length - 1]);
+  assert.ok(sampled.every((p, i) => i === 0 || p.step > sampled[i - 1]!.step), 'in step order, no repeats');
+  const min = points.reduce((a, b) => (b.loss < a.loss ? b : a));
+  assert.ok(sampled.includes(min), 'the lowest point is drawn');
+  // A curve cut back (a resume from a checkpoint) is sampled afresh.
+  const cut = points.slice(0, 50_000).map((p) => ({ ...p }));
+  assert.deepEqual(live.sample(cut), new CurveSampler<{ step: number; loss: number }>((p) => p.loss, 3000).sample(cut));
+});

@@ -90,17 +90,18 @@ export async function eventually<T>(read: () => T | undefined | Promise<T | unde
 
 /**
  * Asks the runner to do something in the workbench as a person would (`palette`: run a command by
- * its title from the command palette); resolves once done, and fails with the runner's reason.
+ * its title from the command palette; `quickPick`: pick an item of an open quick pick); resolves once done, and fails with the runner's reason.
  * A launcher without a browser (the Electron one) runs the command directly instead.
  */
-export async function throughUi(request: { action: 'palette'; title: string; command: string; args?: unknown[] }): Promise<void> {
+export async function throughUi(request: { action: 'palette'; title: string; command: string } | { action: 'quickPick'; title: string; pick: string }): Promise<void> {
   if (runInfo().screenshots !== true) {
-    await vscode.commands.executeCommand(request.command, ...(request.args ?? []));
+    await vscode.commands.executeCommand(request.action === 'palette' ? request.command : 'workbench.action.acceptSelectedQuickOpenItem');
     return;
   }
   const id = `ui-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
   const done = path.join(workspaceRoot(), '.screenshots', `${id}.done`);
-  console.log(`SFT_UI ${id} ${JSON.stringify({ action: request.action, title: request.title })}`);
+  const { action, title } = request;
+  console.log(`SFT_UI ${id} ${JSON.stringify(request.action === 'palette' ? { action, title } : { action, title, pick: request.pick })}`);
   const deadline = Date.now() + 30_000;
   while (!fs.existsSync(done) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
   const outcome = fs.existsSync(done) ? fs.readFileSync(done, 'utf8') : 'the runner did not answer';

@@ -79,6 +79,47 @@ export const TRAINING_TESTS: EditorTest[] = [
     assert.ok(await screenshot('training-try-adapter', 'With the adapter'));
   }],
 
+  ['training: Resume continues the stopped run; Merge and Export GGUF write their files', async () => {
+    assert.ok(stoppedRun, 'needs the stopped run');
+    const before = (await run(stoppedRun))!.steps;
+    assert.ok(await vscode.commands.executeCommand<boolean>('sftStudio.resumeTraining', stoppedRun));
+    await eventually(async () => {
+      const row = await run(stoppedRun!);
+      return row && row.liveness === 'live' && row.steps > before ? row : undefined;
+    }, 'a step after resuming', 120_000);
+    assert.ok(await vscode.commands.executeCommand<boolean>('sftStudio.stopTraining', stoppedRun));
+    const resumed = await eventually(async () => {
+      const row = await run(stoppedRun!);
+      return row && row.liveness === 'ended' ? row : undefined;
+    }, 'the resumed run to stop', 120_000);
+    assert.equal(resumed.status, 'stopped');
+    const merged = await vscode.commands.executeCommand<string | undefined>('sftStudio.mergeAdapter', stoppedRun);
+    assert.ok(merged && fs.existsSync(path.join(merged, 'model.safetensors')) && fs.existsSync(path.join(merged, 'config.json')), `merged into ${merged}`);
+    const gguf = await vscode.commands.executeCommand<string | undefined>('sftStudio.exportGguf', stoppedRun);
+    assert.ok(gguf && fs.existsSync(gguf));
+    assert.equal(fs.readFileSync(gguf).subarray(0, 4).toString('latin1'), 'GGUF');
+  }],
+
+  ['training: with no training settings, the form writes them into sft-studio.json, then the run starts; Delete Run removes it', async () => {
+    const doc = await openDataset('form/data.sft.jsonl');
+    const pending = vscode.commands.executeCommand<{ started: boolean; runDir?: string }>('sftStudio.startQloraTraining', doc.uri);
+    await throughUi({ action: 'quickPick', title: 'QLoRA training on data.sft.jsonl', pick: 'Start Training' });
+    const result = await pending;
+    assert.ok(result.started && result.runDir, JSON.stringify(result));
+    const project = JSON.parse(fs.readFileSync(path.join(workspaceRoot(), 'form', 'sft-studio.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+    assert.equal(project['model'], '../train/model', 'what was there stays');
+    assert.equal(project['dataset'], 'data.sft.jsonl');
+    assert.deepEqual(project['quantization'], { load_in_4bit: true });
+    assert.deepEqual(project['lora'], { r: 16, lora_alpha: 32, target_modules: ['q_proj', 'k_proj', 'v_proj', 'o_proj'] });
+    assert.deepEqual(project['training'], { num_train_epochs: 3, learning_rate: 2e-4 });
+    await eventually(async () => ((await run(result.runDir!))?.liveness === 'ended' ? true : undefined), 'the form\'s run to end', 120_000);
+    const config = JSON.parse(fs.readFileSync(path.join(result.runDir, 'config.json'), 'utf8')) as { quantization: { load_in_4bit: boolean } };
+    assert.equal(config.quantization.load_in_4bit, true, 'QLoRA trained');
+    assert.ok(await vscode.commands.executeCommand<boolean>('sftStudio.deleteRun', result.runDir, true));
+    assert.ok(!fs.existsSync(result.runDir));
+    await eventually(async () => ((await training()).tree().every((item) => item.name !== path.basename(result.runDir!)) ? true : undefined), 'the tree to drop the run');
+  }],
+
   ['training: a killed trainer ends as failed with its message', async () => {
     const doc = await openDataset('train/train.sft.jsonl');
     const result = await vscode.commands.executeCommand<{ started: boolean; runDir?: string }>('sftStudio.startLoraTraining', doc.uri);
