@@ -101,7 +101,8 @@ export function activate(context: vscode.ExtensionContext): SftStudioApi {
     vscode.commands.registerCommand('sftStudio.stopTraining', (run?: RunArgument) => runCommands.stop(run)),
     vscode.commands.registerCommand('sftStudio.resumeTraining', (run?: RunArgument) => runCommands.resume(run)),
     vscode.commands.registerCommand('sftStudio.openRun', (run?: RunArgument) => runCommands.open(run)),
-    vscode.commands.registerCommand('sftStudio.tryAdapter', (run?: RunArgument, prompt?: string) => runCommands.tryAdapter(run, prompt)),
+    // From the Runs view the second argument is the selection, not a prompt.
+    vscode.commands.registerCommand('sftStudio.tryAdapter', (run?: RunArgument, prompt?: unknown) => runCommands.tryAdapter(run, typeof prompt === 'string' ? prompt : undefined)),
     vscode.commands.registerCommand('sftStudio.mergeAdapter', (run?: RunArgument) => runCommands.merge(run)),
     vscode.commands.registerCommand('sftStudio.exportGguf', (run?: RunArgument) => runCommands.exportGguf(run)),
     vscode.commands.registerCommand('sftStudio.revealRun', (run?: RunArgument) => runCommands.reveal(run)),
