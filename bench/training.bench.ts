@@ -4,7 +4,7 @@
  * Node start, TensorFlow.js WASM, model and dataset load, the first optimizer step, the event to
  * the panel, the panel's drawing). The reference, measured in the same session: the plain CLI
  * (`sft-studio train --events stdout`) from spawn to its first step event, on the same project.
- * Medians of 3.
+ * Medians of 5 editor runs and 3 CLI runs.
  *
  *   npx tsx bench/training.bench.ts
  */

@@ -64,14 +64,24 @@ window.addEventListener('resize', () => {
   resizeTimer = window.setTimeout(() => Object.values(charts).forEach((chart) => chart.resize()), 100);
 });
 
-/** Many events in one frame draw once. */
+/**
+ * Many events in one frame draw once. Drawing waits for the next animation frame, or at most
+ * DRAW_FALLBACK_MS: a webview the browser treats as hidden gets no animation frames (it would
+ * stay blank until shown again), but it still gets timers.
+ */
+const DRAW_FALLBACK_MS = 200;
 function scheduleDraw(): void {
   if (drawScheduled) return;
   drawScheduled = true;
-  requestAnimationFrame(() => {
+  const drawOnce = (): void => {
+    if (!drawScheduled) return;
     drawScheduled = false;
+    cancelAnimationFrame(frame);
+    clearTimeout(fallback);
     draw();
-  });
+  };
+  const frame = requestAnimationFrame(drawOnce);
+  const fallback = window.setTimeout(drawOnce, DRAW_FALLBACK_MS);
 }
 
 function draw(): void {

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SftStudioApi } from '../../src/extension';
 
-const RUNS = 3;
+const RUNS = 5;
 
 async function until<T>(read: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -31,8 +31,12 @@ export async function run(): Promise<void> {
     const started = performance.now();
     const result = await vscode.commands.executeCommand<{ started: boolean; runDir?: string }>('sftStudio.startLoraTraining', dataset);
     if (!result.started || !result.runDir) throw new Error(`the run did not start: ${JSON.stringify(result)}`);
+    const launched = performance.now() - started;
+    await until(() => ((api.training.runs().find((r) => r.runDir === result.runDir)?.steps ?? 0) >= 1 ? true : undefined), 120_000, 'the first step event');
+    const firstEvent = performance.now() - started;
     await until(() => ((api.training.rendered(result.runDir!)?.points ?? 0) >= 1 ? true : undefined), 120_000, 'the first plotted point');
     firstPointMs.push(performance.now() - started);
+    console.log(`run ${i + 1}: launched after ${Math.round(launched)} ms, first step event at ${Math.round(firstEvent)} ms, first plotted point at ${Math.round(firstPointMs[i]!)} ms`);
     await vscode.commands.executeCommand('sftStudio.stopTraining', result.runDir);
     await until(() => (api.training.runs().find((r) => r.runDir === result.runDir)?.liveness === 'ended' ? true : undefined), 120_000, 'the run to end');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
