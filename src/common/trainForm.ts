@@ -4,7 +4,7 @@
  * project file so the run can be repeated from the CLI with the same result. Pure: the editor
  * only draws it.
  */
-import { DEFAULT_MAX_LENGTH, LINEAR_MODULES, TRAIN_SECTIONS, checkField, type FieldSpec } from './trainConfig';
+import { DEFAULT_MAX_LENGTH, TRAIN_SECTIONS, checkField, type FieldSpec } from './trainConfig';
 
 export type FormPath = readonly [string] | readonly [string, string];
 
@@ -98,8 +98,6 @@ export function formMembers(project: Readonly<Record<string, unknown>>, values: 
   if (typeof project['dataset'] !== 'string') members['dataset'] = dataset;
   return members;
 }
-
-export const MODULE_CHOICES = ['all-linear', ...LINEAR_MODULES] as const;
 
 function valueAt(project: Readonly<Record<string, unknown>>, path: FormPath): unknown {
   const [first, second] = path;

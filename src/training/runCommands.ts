@@ -14,7 +14,7 @@ import { comparisonHtml } from '../views/comparisonHtml';
 import { tryAdapterHtml } from '../views/tryAdapterHtml';
 import { runCliTask } from './cliTask';
 import { NodeRuntimeError } from './nodeRuntime';
-import { folderBytes } from './runFolder';
+import { folderBytes, isRunFolder } from './runFolder';
 import type { TrainingRun } from './runRegistry';
 import { showProgressUntilEnd } from './startTraining';
 import { trainingAllowed, trainingSettings, type TrainingHost } from './trainingHost';
@@ -156,7 +156,7 @@ export class RunCommands {
   private async resolve(arg: RunArgument, title: string, applies: (run: TrainingRun) => boolean): Promise<TrainingRun | undefined> {
     if (typeof arg === 'string' || arg instanceof vscode.Uri) {
       const dir = typeof arg === 'string' ? arg : arg.fsPath;
-      if (!fs.existsSync(path.join(dir, RUN_FILES.config)) && !fs.existsSync(path.join(dir, RUN_FILES.events))) {
+      if (!isRunFolder(dir)) {
         void vscode.window.showErrorMessage(`SFT Studio: ${dir} is not a run folder (it has no ${RUN_FILES.events}).`);
         return undefined;
       }

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { checkpointName, RUN_FILES } from '../common/runFiles';
+import { RUN_FILES } from '../common/runFiles';
 import { parseEvents, type TrainerEvent } from '../common/trainerProtocol';
 
 export function readRunConfig(runDir: string): Record<string, unknown> {
@@ -98,5 +98,3 @@ export function appendEvent(runDir: string, event: TrainerEvent): void {
   fs.mkdirSync(runDir, { recursive: true });
   fs.appendFileSync(path.join(runDir, RUN_FILES.events), `${JSON.stringify(event)}\n`);
 }
-
-export { checkpointName };
