@@ -37,6 +37,8 @@ export class TextTokenizer {
   private readonly tokensTileText: boolean;
   private readonly addedTokenText = new Map<number, string>();
   private readonly bytesCache = new Map<number, Uint8Array>();
+  /** Byte length of each token id seen so far, -1 where not yet known. */
+  private byteLengths = new Int32Array(0);
   readonly bosToken: string | undefined;
   readonly eosToken: string | undefined;
   readonly bosId: number | undefined;
@@ -46,8 +48,10 @@ export class TextTokenizer {
   readonly addsBos: boolean;
   /** Splits text at control tokens where encoding the sections apart gives the same ids; see {@link sectionSplitterFor}. */
   private readonly sectionSplitter: RegExp | undefined;
-  private readonly sectionTokenIds = new Map<string, number>();
-  private readonly pieceCache = new Map<string, EncodedText>();
+  /** The id of each control token the splitter matches. */
+  private readonly controlTokenIds = new Map<string, number>();
+  private readonly pieceCache = new BoundedCache<EncodedText>();
+  private readonly pieceIdsCache = new BoundedCache<readonly number[]>();
 
   constructor(files: TokenizerFiles) {
     files = { ...files, tokenizerJson: withConfigAddedTokens(files.tokenizerJson, files.tokenizerConfig) };
@@ -69,7 +73,7 @@ export class TextTokenizer {
     this.eosToken = specialTokenText(files.tokenizerConfig['eos_token']);
     this.bosId = this.bosToken === undefined ? undefined : this.tokenizer.token_to_id(this.bosToken);
     this.addsBos = this.detectAddedBos();
-    this.sectionSplitter = sectionSplitterFor(files.tokenizerJson, this.sectionTokenIds);
+    this.sectionSplitter = sectionSplitterFor(files.tokenizerJson, this.controlTokenIds);
   }
 
   /** Token ids of `text` as a trainer encodes rendered chat text: no special tokens added. */
@@ -86,35 +90,40 @@ export class TextTokenizer {
   encodeWithOffsets(text: string): EncodedText {
     const splitter = this.sectionSplitter;
     if (!splitter) return this.encodePiece(text);
-    const ids: number[] = [];
-    // Start and end of each token, in a buffer that doubles as tokens are added.
-    let offsets = new Int32Array(64);
-    let approximate = false;
-    let from = 0;
-    const push = (id: number, start: number, end: number): void => {
-      if (2 * ids.length + 2 > offsets.length) {
-        const grown = new Int32Array(offsets.length * 2);
-        grown.set(offsets);
-        offsets = grown;
-      }
-      offsets[2 * ids.length] = start;
-      offsets[2 * ids.length + 1] = end;
-      ids.push(id);
-    };
-    const addPiece = (end: number): void => {
-      if (end <= from) return;
-      const piece = this.cachedPiece(text.slice(from, end));
-      approximate ||= piece.approximate;
-      for (let i = 0; i < piece.ids.length; i++) push(piece.ids[i]!, from + piece.offsets[2 * i]!, from + piece.offsets[2 * i + 1]!);
-    };
-    splitter.lastIndex = 0;
-    for (let match = splitter.exec(text); match; match = splitter.exec(text)) {
-      addPiece(match.index);
-      push(this.sectionTokenIds.get(match[0])!, match.index, match.index + match[0].length);
-      from = match.index + match[0].length;
+    if (this.tokensTileText) {
+      // The tokens' bytes tile the text, so one pass over the whole text finds every offset.
+      const ids: number[] = [];
+      forEachSection(text, splitter, (start, end) => {
+        for (const id of this.cachedPieceIds(text.slice(start, end))) ids.push(id);
+      }, (control) => ids.push(this.controlTokenIds.get(control)!));
+      return { ids, ...this.alignOffsets(text, ids) };
     }
-    addPiece(text.length);
-    offsets = offsets.slice(0, 2 * ids.length);
+    // Offsets are found section by section, so that a normaliser's change stays inside its section.
+    const sections: EncodedText[] = [];
+    const sectionStarts: number[] = [];
+    let tokenCount = 0;
+    const addSection = (section: EncodedText, start: number): void => {
+      sections.push(section);
+      sectionStarts.push(start);
+      tokenCount += section.ids.length;
+    };
+    forEachSection(text, splitter, (start, end) => addSection(this.cachedPiece(text.slice(start, end)), start), (control, start) => {
+      addSection({ ids: [this.controlTokenIds.get(control)!], offsets: Int32Array.of(0, control.length), approximate: false }, start);
+    });
+    const ids = new Array<number>(tokenCount);
+    const offsets = new Int32Array(2 * tokenCount);
+    let approximate = false;
+    let token = 0;
+    for (let s = 0; s < sections.length; s++) {
+      const section = sections[s]!;
+      const start = sectionStarts[s]!;
+      approximate ||= section.approximate;
+      for (let i = 0; i < section.ids.length; i++, token++) {
+        ids[token] = section.ids[i]!;
+        offsets[2 * token] = start + section.offsets[2 * i]!;
+        offsets[2 * token + 1] = start + section.offsets[2 * i + 1]!;
+      }
+    }
     return { ids, offsets, approximate };
   }
 
@@ -125,14 +134,11 @@ export class TextTokenizer {
   }
 
   private cachedPiece(piece: string): EncodedText {
-    if (piece.length > MAX_CACHED_PIECE) return this.encodePiece(piece);
-    let encoded = this.pieceCache.get(piece);
-    if (!encoded) {
-      if (this.pieceCache.size >= MAX_CACHED_PIECES) this.pieceCache.clear();
-      encoded = this.encodePiece(piece);
-      this.pieceCache.set(piece, encoded);
-    }
-    return encoded;
+    return piece.length > MAX_CACHED_PIECE ? this.encodePiece(piece) : this.pieceCache.get(piece, () => this.encodePiece(piece));
+  }
+
+  private cachedPieceIds(piece: string): readonly number[] {
+    return piece.length > MAX_CACHED_PIECE ? this.encodeIds(piece) : this.pieceIdsCache.get(piece, () => this.encodeIds(piece));
   }
 
   /** Token ids with the tokenizer's own special tokens added (BOS where it adds one). */
@@ -159,6 +165,18 @@ export class TextTokenizer {
     if (this.bosId === undefined) return false;
     const ids = this.tokenizer.encode('a', { add_special_tokens: true }).ids;
     return ids[0] === this.bosId;
+  }
+
+  /** `tokenBytes(id).length`, from a table: the offsets of every token of every example need it. */
+  private tokenByteLength(id: number): number {
+    if (id >= this.byteLengths.length) {
+      const grown = new Int32Array(Math.max(id + 1, 2 * this.byteLengths.length)).fill(-1);
+      grown.set(this.byteLengths);
+      this.byteLengths = grown;
+    }
+    let length = this.byteLengths[id]!;
+    if (length < 0) this.byteLengths[id] = length = this.tokenBytes(id).length;
+    return length;
   }
 
   /** The bytes a token stands for in the original text. */
@@ -191,13 +209,22 @@ export class TextTokenizer {
     if (this.tokensTileText) {
       // Byte-level BPE without a normaliser: the tokens' bytes are the text's bytes, in order.
       const byteLength = Buffer.byteLength(text, 'utf8');
-      const charAt = byteToCharIndex(text, byteLength);
       const offsets = new Int32Array(ids.length * 2);
       let cursor = 0;
-      for (let i = 0; i < ids.length; i++) {
-        offsets[2 * i] = charAt.floor(cursor);
-        cursor += this.tokenBytes(ids[i]!).length;
-        offsets[2 * i + 1] = charAt.ceil(Math.min(cursor, byteLength));
+      if (byteLength === text.length) {
+        // Every character is one byte: byte offsets are character offsets.
+        for (let i = 0; i < ids.length; i++) {
+          offsets[2 * i] = cursor;
+          cursor += this.tokenByteLength(ids[i]!);
+          offsets[2 * i + 1] = Math.min(cursor, byteLength);
+        }
+      } else {
+        const charAt = byteToCharIndex(text, byteLength);
+        for (let i = 0; i < ids.length; i++) {
+          offsets[2 * i] = charAt.floor(cursor);
+          cursor += this.tokenByteLength(ids[i]!);
+          offsets[2 * i + 1] = charAt.ceil(Math.min(cursor, byteLength));
+        }
       }
       if (cursor === byteLength) return { offsets, approximate: false };
     }
@@ -230,6 +257,33 @@ export class TextTokenizer {
 const MAX_CACHED_PIECE = 1024;
 /** The cache starts over past this many sections, which bounds its memory to a few megabytes. */
 const MAX_CACHED_PIECES = 20_000;
+
+/** Encoded sections by their text, forgotten all at once when there are too many. */
+class BoundedCache<V> {
+  private readonly entries = new Map<string, V>();
+
+  get(key: string, compute: () => V): V {
+    let value = this.entries.get(key);
+    if (value === undefined) {
+      if (this.entries.size >= MAX_CACHED_PIECES) this.entries.clear();
+      value = compute();
+      this.entries.set(key, value);
+    }
+    return value;
+  }
+}
+
+/** Calls `onText` for the text between control tokens (start and end) and `onControl` for each control token, in order. */
+function forEachSection(text: string, splitter: RegExp, onText: (start: number, end: number) => void, onControl: (control: string, start: number) => void): void {
+  let from = 0;
+  splitter.lastIndex = 0;
+  for (let match = splitter.exec(text); match; match = splitter.exec(text)) {
+    if (match.index > from) onText(from, match.index);
+    onControl(match[0], match.index);
+    from = match.index + match[0].length;
+  }
+  if (text.length > from) onText(from, text.length);
+}
 
 /**
  * The tokenizer splits text at its added tokens and encodes each section on its own, so encoding
