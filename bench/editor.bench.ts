@@ -13,13 +13,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ROOT, runSuite } from '../test/editor/codeServer';
 import { timeInBundle } from './editor/hostProfile';
+import { median } from './median';
 
 const COUNT = 100_000;
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 async function main(): Promise<void> {
   const runs = Number(process.argv[2] ?? 3);

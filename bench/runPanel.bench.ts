@@ -14,13 +14,10 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
 import { ROOT } from '../test/editor/codeServer';
 import { runPanelHtml } from '../src/views/runPanelHtml';
+import { median } from './median';
 
 const UPDATES = 200;
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);

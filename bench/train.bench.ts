@@ -18,6 +18,7 @@ import { makeBatch } from '../src/trainer/train/batches';
 import { AdamW } from '../src/trainer/train/optimizer';
 import { trainStep } from '../src/trainer/train/step';
 import { SMOLLM2_135M_SHAPE, TINY_SHAPE, writeTinyModel, type ModelShape } from '../test/fixtures/tinyModels';
+import { median } from './median';
 
 const ROOT = path.resolve(__dirname, '..');
 const MODELS: Record<string, ModelShape> = { tiny: TINY_SHAPE, 'smollm2-135m-shape': SMOLLM2_135M_SHAPE };
@@ -34,10 +35,6 @@ function flag(name: string): string | undefined {
   return index >= 0 ? process.argv[index + 1] : undefined;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 async function measure(modelName: string, variantName: string, backend: BackendRequest, steps: number): Promise<Record<string, number | string>> {
   const variant = VARIANTS.find((v) => v.name === variantName)!;

@@ -14,11 +14,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ROOT, prepareWorkspace, runSuite } from '../test/editor/codeServer';
 import { trainingFixtures } from '../test/editor/fixtures';
+import { median } from './median';
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 /** Spawn to the first step event on stdout, in milliseconds. */
 function cliFirstStep(project: string, runDir: string): Promise<number> {
