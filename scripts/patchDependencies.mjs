@@ -1,5 +1,6 @@
-// Applies our one patch to an installed dependency; run by `npm ci` (the `prepare` script) before
-// the bundles are built, so the CLI, the editor, the tests and the benchmarks all run the same code.
+// Applies our one patch to an installed dependency. `npm run build` runs it before bundling, and
+// `npm ci` runs that build (the `prepare` script), so the CLI, the editor, the tests and the
+// benchmarks all run the same code.
 //
 // @huggingface/jinja (the chat-template interpreter) declares its runtime values' fields as class
 // fields: `type = "StringValue"` on every subclass, and `value` and `_builtins` without a value.

@@ -11,7 +11,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-echo "== build";        node esbuild.mjs
+echo "== build";        npm run -s build
 echo "== type-check";   npx tsc -p . && npx tsc -p webview
 echo "== lint";         npx eslint .
 echo "== unit, CLI, grammar and trainer tests"

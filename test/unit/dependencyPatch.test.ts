@@ -20,7 +20,7 @@ test('the installed @huggingface/jinja has its runtime values\' type on the prot
   for (const [name, type] of [['text', 'StringValue'], ['list', 'ArrayValue']] as const) {
     const value = env.lookupVariable(name) as unknown as { type: string; value: unknown };
     assert.equal(value.type, type);
-    assert.equal(Object.hasOwn(value, 'type'), false, 'run `npm ci` (or `node scripts/patchDependencies.mjs`) to apply the patch');
+    assert.equal(Object.hasOwn(value, 'type'), false, 'run `npm run build` (or `npm ci`) to apply the patch');
   }
 });
 
