@@ -10,6 +10,7 @@
  * segment) is recognised and given no width.
  */
 import { Tokenizer } from '@huggingface/tokenizers';
+import { installFastPaths } from './tokenizerFastPaths';
 
 export interface TokenizerFiles {
   /** Parsed `tokenizer.json`. */
@@ -56,6 +57,7 @@ export class TextTokenizer {
   constructor(files: TokenizerFiles) {
     files = { ...files, tokenizerJson: withConfigAddedTokens(files.tokenizerJson, files.tokenizerConfig) };
     this.tokenizer = new Tokenizer(files.tokenizerJson, files.tokenizerConfig);
+    installFastPaths(this.tokenizer);
     this.mode = JSON.stringify(files.tokenizerJson['decoder'] ?? null).includes('"ByteLevel"') ? 'byte-level' : 'metaspace';
     this.tokensTileText = this.mode === 'byte-level' && (files.tokenizerJson['normalizer'] === null || files.tokenizerJson['normalizer'] === undefined);
     const special: string[] = [];
@@ -304,6 +306,14 @@ function sectionSplitterFor(tokenizerJson: Record<string, unknown>, ids: Map<str
   if (ids.size === 0) return undefined;
   const escaped = [...ids.keys()].sort((a, b) => b.length - a.length).map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
   return new RegExp(escaped.join('|'), 'g');
+}
+
+/**
+ * The library's tokenizer as `TextTokenizer` builds it, without this module's fast paths: the
+ * reference the tests and the checker benchmark's floor compare against.
+ */
+export function libraryTokenizer(files: TokenizerFiles): Tokenizer {
+  return new Tokenizer(withConfigAddedTokens(files.tokenizerJson, files.tokenizerConfig), files.tokenizerConfig);
 }
 
 /**
