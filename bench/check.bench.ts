@@ -15,7 +15,7 @@
  * Each phase runs in its own process so its peak RSS is its own.
  *
  *   npm run bench            (or: npx tsx bench/check.bench.ts [EXAMPLES])
- *   BENCH_PHASES=floor,full1,full BENCH_RUNS=5 npx tsx bench/check.bench.ts   (medians of 5 rounds)
+ *   BENCH_PHASES=floor,ownfloor,full1,full BENCH_RUNS=5 npx tsx bench/check.bench.ts   (medians of 5 rounds)
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
