@@ -65,6 +65,16 @@ async function waitForServer(port: number, server: ChildProcess, timeoutMs: numb
 }
 
 /**
+ * Answers the extension host's request in `doneFile`, which it polls for: written under another
+ * name and renamed, so it never reads the file between its creation and its content.
+ */
+function answer(doneFile: string, text: string): void {
+  fs.mkdirSync(path.dirname(doneFile), { recursive: true });
+  fs.writeFileSync(`${doneFile}.partial`, text);
+  fs.renameSync(`${doneFile}.partial`, doneFile);
+}
+
+/**
  * Saves a screenshot the suite asked for, then tells the suite it may go on. With `expectText`,
  * first waits for a frame (a webview's content) that shows it, and tells the suite whether one did.
  */
@@ -75,8 +85,7 @@ async function takeScreenshot(page: Page, file: string, doneFile: string, expect
   } catch (error) {
     console.error(`screenshot ${file} failed: ${error instanceof Error ? error.message : String(error)}`);
   }
-  fs.mkdirSync(path.dirname(doneFile), { recursive: true });
-  fs.writeFileSync(doneFile, shown ? 'shown' : 'missing');
+  answer(doneFile, shown ? 'shown' : 'missing');
 }
 
 type UiRequest = { action: 'palette'; title: string } | { action: 'quickPick'; title: string; pick: string };
@@ -112,8 +121,7 @@ async function uiAction(page: Page, request: UiRequest, doneFile: string): Promi
   } catch (error) {
     outcome = error instanceof Error ? error.message : String(error);
   }
-  fs.mkdirSync(path.dirname(doneFile), { recursive: true });
-  fs.writeFileSync(doneFile, outcome);
+  answer(doneFile, outcome);
 }
 
 /** Whether some frame of the page (webviews render in nested frames) shows `text` within `timeoutMs`. */
