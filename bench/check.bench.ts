@@ -135,7 +135,7 @@ async function main(): Promise<void> {
       const result = JSON.parse(child.stdout) as PhaseResult;
       results.push(result);
       const rate = `${(result.examples / result.seconds).toFixed(0)} examples/s, ${(megabytes / result.seconds).toFixed(2)} MB/s`;
-      console.log(`${phase.padEnd(6)} ${result.seconds.toFixed(2).padStart(8)} s  ${rate.padEnd(36)} peak RSS ${result.peakRssMb.toFixed(0)} MB  ${JSON.stringify(result.extra)}`);
+      console.log(`${phase.padEnd(8)} ${result.seconds.toFixed(2).padStart(8)} s  ${rate.padEnd(36)} peak RSS ${result.peakRssMb.toFixed(0)} MB  ${JSON.stringify(result.extra)}`);
     }
   }
   const seconds = (phase: string): number | undefined => {

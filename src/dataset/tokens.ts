@@ -49,15 +49,15 @@ export class TextTokenizer {
   readonly addsBos: boolean;
   /** Splits text at control tokens where encoding the sections apart gives the same ids; see {@link sectionSplitterFor}. */
   private readonly sectionSplitter: RegExp | undefined;
-  /** The id of each control token the splitter matches. */
-  private readonly controlTokenIds = new Map<string, number>();
+  /** Each control token the splitter matches, encoded: its one id, spanning its whole text. */
+  private readonly controlTokens = new Map<string, EncodedText>();
   private readonly pieceCache = new BoundedCache<EncodedText>();
   private readonly pieceIdsCache = new BoundedCache<readonly number[]>();
 
   constructor(files: TokenizerFiles) {
-    files = { ...files, tokenizerJson: withConfigAddedTokens(files.tokenizerJson, files.tokenizerConfig) };
-    this.tokenizer = new Tokenizer(files.tokenizerJson, files.tokenizerConfig);
+    this.tokenizer = libraryTokenizer(files);
     installFastPaths(this.tokenizer);
+    files = { ...files, tokenizerJson: withConfigAddedTokens(files.tokenizerJson, files.tokenizerConfig) };
     this.mode = JSON.stringify(files.tokenizerJson['decoder'] ?? null).includes('"ByteLevel"') ? 'byte-level' : 'metaspace';
     this.tokensTileText = this.mode === 'byte-level' && (files.tokenizerJson['normalizer'] === null || files.tokenizerJson['normalizer'] === undefined);
     const special: string[] = [];
@@ -75,7 +75,9 @@ export class TextTokenizer {
     this.eosToken = specialTokenText(files.tokenizerConfig['eos_token']);
     this.bosId = this.bosToken === undefined ? undefined : this.tokenizer.token_to_id(this.bosToken);
     this.addsBos = this.detectAddedBos();
-    this.sectionSplitter = sectionSplitterFor(files.tokenizerJson, this.controlTokenIds);
+    const controlTokenIds = new Map<string, number>();
+    this.sectionSplitter = sectionSplitterFor(files.tokenizerJson, controlTokenIds);
+    for (const [content, id] of controlTokenIds) this.controlTokens.set(content, { ids: [id], offsets: Int32Array.of(0, content.length), approximate: false });
   }
 
   /** Token ids of `text` as a trainer encodes rendered chat text: no special tokens added. */
@@ -97,7 +99,7 @@ export class TextTokenizer {
       const ids: number[] = [];
       forEachSection(text, splitter, (start, end) => {
         for (const id of this.cachedPieceIds(text.slice(start, end))) ids.push(id);
-      }, (control) => ids.push(this.controlTokenIds.get(control)!));
+      }, (control) => ids.push(this.controlTokens.get(control)!.ids[0]!));
       return { ids, ...this.alignOffsets(text, ids) };
     }
     // Offsets are found section by section, so that a normaliser's change stays inside its section.
@@ -109,9 +111,7 @@ export class TextTokenizer {
       sectionStarts.push(start);
       tokenCount += section.ids.length;
     };
-    forEachSection(text, splitter, (start, end) => addSection(this.cachedPiece(text.slice(start, end)), start), (control, start) => {
-      addSection({ ids: [this.controlTokenIds.get(control)!], offsets: Int32Array.of(0, control.length), approximate: false }, start);
-    });
+    forEachSection(text, splitter, (start, end) => addSection(this.cachedPiece(text.slice(start, end)), start), (control, start) => addSection(this.controlTokens.get(control)!, start));
     const ids = new Array<number>(tokenCount);
     const offsets = new Int32Array(2 * tokenCount);
     let approximate = false;
